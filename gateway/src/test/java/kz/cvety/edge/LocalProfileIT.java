@@ -1,0 +1,51 @@
+package kz.cvety.edge;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import kz.cvety.edge.local.LocalRedisServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * With no profile named and no Redis configured, the gateway runs the local profile on an embedded
+ * redis-server, healthy, and stops that server on shutdown.
+ */
+class LocalProfileIT {
+
+	@Test
+	void defaultProfileRunsOnEmbeddedRedisAndStopsItOnShutdown() throws IOException {
+		int redisPort;
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class)
+			.properties("server.port=0")
+			.run()) {
+			assertThat(context.getEnvironment().getActiveProfiles()).isEmpty();
+			assertThat(context.getEnvironment().getDefaultProfiles()).containsExactly("local");
+			redisPort = context.getBean(LocalRedisServer.class).port();
+			int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+			WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build()
+				.get().uri("/actuator/health").exchange()
+				.expectStatus().isOk()
+				.expectBody().jsonPath("$.components.redis.status").isEqualTo("UP");
+			assertThat(canConnect(redisPort)).isTrue();
+		}
+		assertThatThrownBy(() -> canConnect(redisPort)).isInstanceOf(IOException.class);
+	}
+
+	private static boolean canConnect(int port) throws IOException {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+			return true;
+		}
+	}
+
+}

@@ -1,0 +1,125 @@
+package kz.cvety.otp.edge;
+
+import java.net.URI;
+import java.time.Duration;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Settings of the edge around the OTP feature: the backend that other routes proxy to, its resilience, and
+ * whether start-up refuses development-only settings.
+ */
+@ConfigurationProperties(EdgeProperties.PREFIX)
+@Validated
+public class EdgeProperties {
+
+	/** Property prefix. */
+	public static final String PREFIX = "cvety";
+
+	/** Name of the circuit breaker that guards the proxied backend routes. */
+	public static final String BACKEND_CIRCUIT_BREAKER = "backend";
+
+	/** Base URL of the Cvety.kz backend that every non-OTP route is proxied to. */
+	@NotNull
+	private URI backendUrl = URI.create("http://localhost:8000");
+
+	/** Refuse to start with development-only settings (embedded or missing Redis, log SMS sender, dev secrets). */
+	private boolean strict;
+
+	/** Resilience of the proxied backend routes. */
+	@Valid
+	private final Backend backend = new Backend();
+
+	public URI getBackendUrl() {
+		return this.backendUrl;
+	}
+
+	public void setBackendUrl(URI backendUrl) {
+		this.backendUrl = backendUrl;
+	}
+
+	public boolean isStrict() {
+		return this.strict;
+	}
+
+	public void setStrict(boolean strict) {
+		this.strict = strict;
+	}
+
+	public Backend getBackend() {
+		return this.backend;
+	}
+
+	/** Timeout and circuit breaker of the proxied backend routes. */
+	public static class Backend {
+
+		/** Longest wait for the backend's response before the client gets a 504 problem. */
+		@NotNull
+		private Duration timeout = Duration.ofSeconds(10);
+
+		/** Failure rate, in percent, at which the circuit opens and calls fail fast with 503. */
+		@Min(1)
+		@Max(100)
+		private int failureRateThreshold = 50;
+
+		/** Number of recent calls whose outcomes decide the failure rate. */
+		@Min(1)
+		private int slidingWindowSize = 20;
+
+		/** Calls needed in the window before the failure rate is judged at all. */
+		@Min(1)
+		private int minimumNumberOfCalls = 10;
+
+		/** How long an open circuit fails fast before it lets trial calls through; also the Retry-After. */
+		@NotNull
+		private Duration waitDurationInOpenState = Duration.ofSeconds(10);
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public int getFailureRateThreshold() {
+			return this.failureRateThreshold;
+		}
+
+		public void setFailureRateThreshold(int failureRateThreshold) {
+			this.failureRateThreshold = failureRateThreshold;
+		}
+
+		public int getSlidingWindowSize() {
+			return this.slidingWindowSize;
+		}
+
+		public void setSlidingWindowSize(int slidingWindowSize) {
+			this.slidingWindowSize = slidingWindowSize;
+		}
+
+		public int getMinimumNumberOfCalls() {
+			return this.minimumNumberOfCalls;
+		}
+
+		public void setMinimumNumberOfCalls(int minimumNumberOfCalls) {
+			this.minimumNumberOfCalls = minimumNumberOfCalls;
+		}
+
+		public Duration getWaitDurationInOpenState() {
+			return this.waitDurationInOpenState;
+		}
+
+		public void setWaitDurationInOpenState(Duration waitDurationInOpenState) {
+			this.waitDurationInOpenState = waitDurationInOpenState;
+		}
+
+	}
+
+}

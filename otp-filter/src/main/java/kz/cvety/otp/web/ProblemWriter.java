@@ -1,0 +1,77 @@
+package kz.cvety.otp.web;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * The one place that writes RFC 9457 {@code application/problem+json} answers, for the filter, the handler
+ * and the exception handler alike.
+ *
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457: Problem Details for HTTP APIs</a>
+ */
+public final class ProblemWriter {
+
+	/** The RFC 9457 media type. */
+	public static final MediaType PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON;
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private ProblemWriter() {
+	}
+
+	/** Writes {@code problem} unless the response is already committed (then the connection just ends). */
+	public static Mono<Void> write(ServerWebExchange exchange, ProblemException problem) {
+		ServerHttpResponse response = exchange.getResponse();
+		if (response.isCommitted()) {
+			return Mono.error(problem);
+		}
+		response.setStatusCode(problem.status());
+		HttpHeaders headers = response.getHeaders();
+		headers.addAll(problem.headers());
+		if (problem.retryAfter() != null) {
+			headers.set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds(problem.retryAfter())));
+		}
+		headers.setContentType(PROBLEM_JSON);
+		headers.setCacheControl("no-store");
+		byte[] body = JSON.writeValueAsBytes(body(problem, exchange.getRequest().getPath().value()));
+		headers.setContentLength(body.length);
+		DataBuffer buffer = response.bufferFactory().wrap(body);
+		return response.writeWith(Mono.just(buffer));
+	}
+
+	/**
+	 * Whole seconds to announce in {@code Retry-After}: rounded up, so a client that waits exactly that long
+	 * is not refused again, and at least 1.
+	 */
+	public static long retryAfterSeconds(@Nullable Duration wait) {
+		if (wait == null || wait.isNegative() || wait.isZero()) {
+			return 1;
+		}
+		long seconds = wait.getSeconds() + ((wait.getNano() > 0) ? 1 : 0);
+		return Math.max(1, seconds);
+	}
+
+	static Map<String, Object> body(ProblemException problem, String instance) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("type", problem.code().type());
+		body.put("title", problem.code().title());
+		body.put("status", problem.status().value());
+		body.put("detail", problem.detail());
+		body.put("instance", instance);
+		body.put("code", problem.code().code());
+		body.putAll(problem.extras());
+		return body;
+	}
+
+}
