@@ -1,0 +1,270 @@
+package kz.cvety.otp.sms;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.netty.channel.ConnectTimeoutException;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+
+import kz.cvety.otp.web.ProblemCode;
+import kz.cvety.otp.web.ProblemException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class ResilientSmsSenderTest {
+
+	static final SmsMessage MESSAGE = new SmsMessage("+77771234567", "123456", "code 123456");
+
+	static final Duration RETRY_AFTER_ON_FAILURE = Duration.ofSeconds(5);
+
+	final MutableClock clock = new MutableClock();
+
+	@Test
+	void deliveredMessageCompletesAfterOneAttempt() {
+		ScriptedSender provider = new ScriptedSender(attempt -> Mono.empty());
+
+		StepVerifier.create(sender(provider, settings(10, Duration.ofSeconds(30))).send(MESSAGE)).verifyComplete();
+
+		assertThat(provider.attempts()).isEqualTo(1);
+	}
+
+	@Test
+	void connectionFailureIsRetriedOnceAndThenDelivered() {
+		ScriptedSender provider = new ScriptedSender(
+				attempt -> (attempt == 1) ? Mono.error(connectionRefused()) : Mono.empty());
+
+		StepVerifier.create(sender(provider, settings(10, Duration.ofSeconds(30))).send(MESSAGE)).verifyComplete();
+
+		assertThat(provider.attempts()).isEqualTo(2);
+	}
+
+	@Test
+	void secondConnectionFailureIsNotRetriedAgain() {
+		ScriptedSender provider = new ScriptedSender(attempt -> Mono.error(connectionRefused()));
+
+		ProblemException problem = failure(sender(provider, settings(10, Duration.ofSeconds(30))).send(MESSAGE));
+
+		assertThat(provider.attempts()).isEqualTo(2);
+		assertThat(problem.retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
+		assertThat(problem.status().value()).isEqualTo(503);
+	}
+
+	@Test
+	void providerErrorIsNotRetried() {
+		ScriptedSender provider = new ScriptedSender(
+				attempt -> Mono.error(new SmsDeliveryException(HttpStatus.INTERNAL_SERVER_ERROR)));
+
+		ProblemException problem = failure(sender(provider, settings(10, Duration.ofSeconds(30))).send(MESSAGE));
+
+		assertThat(provider.attempts()).isEqualTo(1);
+		assertThat(problem.getCause()).isInstanceOf(SmsDeliveryException.class);
+		assertThat(problem.retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
+	}
+
+	@Test
+	void hangUpAfterSendingIsNotRetried() {
+		ScriptedSender provider = new ScriptedSender(attempt -> Mono.error(requestFailed(
+				new IOException("Connection prematurely closed BEFORE response"))));
+
+		failure(sender(provider, settings(10, Duration.ofSeconds(30))).send(MESSAGE));
+
+		assertThat(provider.attempts()).isEqualTo(1);
+	}
+
+	@Test
+	void slowProviderTimesOutAndIsNotRetried() {
+		ScriptedSender provider = new ScriptedSender(attempt -> Mono.never());
+		ResilientSmsSender sender = sender(provider, settings(10, Duration.ofSeconds(30)));
+
+		StepVerifier.withVirtualTime(() -> sender.send(MESSAGE))
+			.expectSubscription()
+			.thenAwait(Duration.ofSeconds(2))
+			.expectErrorSatisfies(error -> assertThat(error).isInstanceOfSatisfying(ProblemException.class,
+					problem -> {
+						assertThat(problem.code()).isEqualTo(ProblemCode.SMS_UNAVAILABLE);
+						assertThat(problem.getCause()).isInstanceOf(TimeoutException.class);
+					}))
+			.verify(Duration.ofSeconds(5));
+
+		assertThat(provider.attempts()).isEqualTo(1);
+	}
+
+	@Test
+	void openCircuitFailsFastAndAnnouncesTheTimeLeftUntilItHalfOpens() {
+		ScriptedSender provider = new ScriptedSender(
+				attempt -> Mono.error(new SmsDeliveryException(HttpStatus.BAD_GATEWAY)));
+		ResilientSmsSender sender = sender(provider, settings(4, Duration.ofSeconds(30)));
+
+		for (int i = 0; i < 3; i++) {
+			assertThat(failure(sender.send(MESSAGE)).retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
+		}
+		// The failure that opens the circuit already announces the full open time.
+		assertThat(failure(sender.send(MESSAGE)).retryAfter()).isEqualTo(Duration.ofSeconds(30));
+		assertThat(sender.circuitBreaker().getState()).isEqualTo(CircuitBreaker.State.OPEN);
+
+		this.clock.advance(Duration.ofSeconds(12));
+		ProblemException refused = failure(sender.send(MESSAGE));
+		assertThat(refused.getCause()).isInstanceOf(CallNotPermittedException.class);
+		assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(18));
+		assertThat(provider.attempts()).isEqualTo(4);
+
+		this.clock.advance(Duration.ofMillis(17_500));
+		assertThat(failure(sender.send(MESSAGE)).retryAfter()).isEqualTo(Duration.ofSeconds(1));
+		assertThat(provider.attempts()).isEqualTo(4);
+	}
+
+	@Test
+	void circuitClosesWhenTrialCallsSucceedAfterTheOpenTime() {
+		AtomicReference<Mono<Void>> answer = new AtomicReference<>(
+				Mono.error(new SmsDeliveryException(HttpStatus.SERVICE_UNAVAILABLE)));
+		ScriptedSender provider = new ScriptedSender(attempt -> answer.get());
+		ResilientSmsSender sender = sender(provider, settings(4, Duration.ofSeconds(30)));
+		for (int i = 0; i < 4; i++) {
+			failure(sender.send(MESSAGE));
+		}
+		answer.set(Mono.empty());
+
+		this.clock.advance(Duration.ofSeconds(31));
+		StepVerifier.create(sender.send(MESSAGE)).verifyComplete();
+		assertThat(sender.circuitBreaker().getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+		StepVerifier.create(sender.send(MESSAGE)).verifyComplete();
+
+		assertThat(sender.circuitBreaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+		assertThat(provider.attempts()).isEqualTo(6);
+	}
+
+	@Test
+	void onlyFailuresBeforeAnyConnectionCountAsConnectFailures() {
+		assertThat(ResilientSmsSender.isConnectFailure(connectionRefused())).isTrue();
+		assertThat(ResilientSmsSender.isConnectFailure(requestFailed(new ConnectTimeoutException("connect timed out"))))
+			.isTrue();
+		assertThat(ResilientSmsSender.isConnectFailure(requestFailed(new IOException("Connection reset by peer"))))
+			.isFalse();
+		assertThat(ResilientSmsSender.isConnectFailure(new TimeoutException())).isFalse();
+		assertThat(ResilientSmsSender.isConnectFailure(new SmsDeliveryException(HttpStatus.BAD_GATEWAY))).isFalse();
+	}
+
+	@Test
+	void settingsRejectMinimumCallsAboveTheWindowNamingBoth() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new ResilientSmsSender.Settings(Duration.ofSeconds(1), Duration.ZERO, 50, 5, 6,
+					Duration.ofSeconds(30), 1, Duration.ofSeconds(5)))
+			.withMessageContaining("minimumNumberOfCalls (6)")
+			.withMessageContaining("slidingWindowSize (5)");
+	}
+
+	@Test
+	void settingsRejectNonPositiveDurations() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new ResilientSmsSender.Settings(Duration.ZERO, Duration.ZERO, 50, 5, 5,
+					Duration.ofSeconds(30), 1, Duration.ofSeconds(5)))
+			.withMessageContaining("timeout");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new ResilientSmsSender.Settings(Duration.ofSeconds(1), Duration.ZERO, 50, 5, 5,
+					Duration.ofSeconds(-1), 1, Duration.ofSeconds(5)))
+			.withMessageContaining("waitDurationInOpenState");
+	}
+
+	@Test
+	void defaultSettingsAreValid() {
+		assertThat(ResilientSmsSender.Settings.defaults().timeout()).isEqualTo(Duration.ofSeconds(5));
+	}
+
+	private ResilientSmsSender sender(SmsSender provider, ResilientSmsSender.Settings settings) {
+		return new ResilientSmsSender(provider, settings, this.clock);
+	}
+
+	/** Opens at half failures of a full window, closes after two good trial calls. */
+	private static ResilientSmsSender.Settings settings(int window, Duration openFor) {
+		return new ResilientSmsSender.Settings(Duration.ofSeconds(1), Duration.ofMillis(10), 50, window, window,
+				openFor, 2, RETRY_AFTER_ON_FAILURE);
+	}
+
+	private static ProblemException failure(Mono<Void> send) {
+		AtomicReference<Throwable> error = new AtomicReference<>();
+		StepVerifier.create(send).consumeErrorWith(error::set).verify(Duration.ofSeconds(5));
+		assertThat(error.get()).isInstanceOf(ProblemException.class);
+		ProblemException problem = (ProblemException) error.get();
+		assertThat(problem.code()).isEqualTo(ProblemCode.SMS_UNAVAILABLE);
+		assertThat(problem.detail()).doesNotContain("123456").doesNotContain("+77771234567");
+		return problem;
+	}
+
+	private static WebClientRequestException connectionRefused() {
+		return requestFailed(new ConnectException("Connection refused"));
+	}
+
+	private static WebClientRequestException requestFailed(Throwable cause) {
+		return new WebClientRequestException(cause, HttpMethod.POST, URI.create("http://127.0.0.1:9/sms"),
+				HttpHeaders.EMPTY);
+	}
+
+	/** A provider that answers each attempt as scripted and counts the attempts it saw. */
+	private static final class ScriptedSender implements SmsSender {
+
+		private final AtomicInteger attempts = new AtomicInteger();
+
+		private final IntFunction<Mono<Void>> script;
+
+		ScriptedSender(IntFunction<Mono<Void>> script) {
+			this.script = script;
+		}
+
+		@Override
+		public Mono<Void> send(SmsMessage message) {
+			return Mono.defer(() -> this.script.apply(this.attempts.incrementAndGet()));
+		}
+
+		int attempts() {
+			return this.attempts.get();
+		}
+
+	}
+
+	/** A clock that moves only when told, shared by the circuit breaker and the Retry-After arithmetic. */
+	private static final class MutableClock extends Clock {
+
+		private volatile Instant now = Instant.parse("2025-03-08T09:00:00Z");
+
+		void advance(Duration duration) {
+			this.now = this.now.plus(duration);
+		}
+
+		@Override
+		public ZoneId getZone() {
+			return ZoneOffset.UTC;
+		}
+
+		@Override
+		public Clock withZone(ZoneId zone) {
+			return this;
+		}
+
+		@Override
+		public Instant instant() {
+			return this.now;
+		}
+
+	}
+
+}
