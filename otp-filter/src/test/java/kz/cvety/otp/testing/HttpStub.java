@@ -99,6 +99,12 @@ public final class HttpStub implements AutoCloseable {
 			return new Reply(status, Map.of("Content-Type", "application/json"), body, Duration.ZERO, false);
 		}
 
+		/** Answers with a body that claims to be JSON but is not, as a broken provider or proxy does. */
+		public static Reply garbage(int status) {
+			return new Reply(status, Map.of("Content-Type", "application/json"), "<html>\u0000 not json {{{ \ufffd",
+					Duration.ZERO, false);
+		}
+
 		/** Closes the connection without answering, as a crashing server does. */
 		public static Reply hangUp() {
 			return new Reply(0, Map.of(), "", Duration.ZERO, true);
