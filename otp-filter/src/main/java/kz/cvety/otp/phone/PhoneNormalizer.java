@@ -18,10 +18,7 @@ import org.jspecify.annotations.Nullable;
 import kz.cvety.otp.web.ProblemCode;
 import kz.cvety.otp.web.ProblemException;
 
-/**
- * Turns what a customer typed into an E.164 number with <a href="https://github.com/google/libphonenumber">libphonenumber</a>,
- * after refusing anything but plain ASCII phone syntax (the library silently folds look-alike digits into ASCII).
- */
+/** Normalizes typed phone numbers to E.164 with libphonenumber, refusing anything but plain ASCII phone syntax. */
 public final class PhoneNormalizer {
 
 	/** Number types that can receive an SMS code: mobiles, and numbers whose plan cannot tell mobile from fixed. */
@@ -37,8 +34,8 @@ public final class PhoneNormalizer {
 	/** Most digits accepted: the E.164 maximum. */
 	public static final int MAX_DIGITS = 15;
 
-	private static final String SYNTAX_DETAIL = "A phone number may contain only the digits 0-9, spaces, '-', '(', ')', '.' "
-			+ "and one leading '+'.";
+	private static final String SYNTAX_DETAIL = "A phone number may contain only the digits 0-9, spaces, "
+			+ "'-', '(', ')', '.' and one leading '+'.";
 
 	private static final String LENGTH_DETAIL = "A phone number may be at most " + MAX_LENGTH + " characters long.";
 
@@ -96,6 +93,7 @@ public final class PhoneNormalizer {
 	 * refused number type; {@link ProblemCode#REGION_NOT_ALLOWED} for a valid number from another region
 	 */
 	public String toE164(@Nullable String raw) {
+		// Before parsing: the library would silently fold look-alike digits (full-width, Arabic-Indic) into ASCII.
 		checkSyntax(raw);
 		PhoneNumber number;
 		try {

@@ -18,10 +18,7 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
-/**
- * Issues the token the backend trusts after a successful OTP check: a compact HS256 JWT (RFC 7519, RFC 7518
- * section 3.2) whose {@code sub} is the E.164 phone and whose {@code amr} is {@code ["otp"]} (RFC 8176).
- */
+/** Issues the HS256 JWT (RFC 7519) the backend trusts after a successful OTP check, {@code amr} per RFC 8176. */
 public final class VerificationTokenIssuer {
 
 	/** Fewest UTF-8 bytes of secret accepted: RFC 7518 wants an HS256 key at least as long as the hash. */

@@ -135,12 +135,13 @@ class PhoneNormalizerTest {
 	}
 
 	static Stream<Arguments> hostileInputs() {
-		return Stream.of(Arguments.of("full-width digits", "+７７７１２３４５６７"),
+		return Stream.of(Arguments.of("full-width digits", "+７７７７１２３４５６７"),
+				Arguments.of("ten full-width digits", "+７７７１２３４５６７"),
 				Arguments.of("one full-width digit", "+7777123456７"),
-				Arguments.of("Arabic-Indic digits", "+٧٧٧١٢٣٤٥٦٧"),
-				Arguments.of("Extended Arabic-Indic digits", "+۷۷۷۱۲۳۴۵۶۷"),
-				Arguments.of("Devanagari digits", "+७७७१२३४५६७"),
-				Arguments.of("mathematical bold digits", "+𝟕𝟕𝟕𝟏𝟐𝟑𝟒𝟓𝟔𝟕"),
+				Arguments.of("Arabic-Indic digits", "+٧٧٧٧١٢٣٤٥٦٧"),
+				Arguments.of("Extended Arabic-Indic digits", "+۷۷۷۷۱۲۳۴۵۶۷"),
+				Arguments.of("Devanagari digits", "+७७७७१२३४५६७"),
+				Arguments.of("mathematical bold digits", "+𝟕𝟕𝟕𝟕𝟏𝟐𝟑𝟒𝟓𝟔𝟕"),
 				Arguments.of("superscript digit", "+7777123456\u00B2"),
 				Arguments.of("zero-width space inside", "+7777\u200B1234567"),
 				Arguments.of("zero-width joiner inside", "+7777\u200D1234567"),

@@ -26,10 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/**
- * Runs the backend's stdlib-only check, {@code docs/backend/verify_otp_token.py}, as a real process against
- * tokens from {@link VerificationTokenIssuer} and against forgeries.
- */
+/** Runs the backend's {@code docs/backend/verify_otp_token.py} as a real process on issued and forged tokens. */
 @Timeout(120)
 class BackendTokenCheckIT {
 
