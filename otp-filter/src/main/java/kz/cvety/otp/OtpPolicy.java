@@ -1,0 +1,69 @@
+package kz.cvety.otp;
+
+import java.time.Duration;
+import java.util.Map;
+
+import kz.cvety.otp.phone.PhoneMasker;
+import kz.cvety.otp.phone.PhoneNormalizer;
+import kz.cvety.otp.ratelimit.LimitsProperties;
+import kz.cvety.otp.ratelimit.OtpLimitPolicies;
+import kz.cvety.otp.web.ProblemException;
+
+/**
+ * Everything the OTP request path needs to decide, as one immutable value built from the bound properties.
+ * The request path never reads a mutable properties bean; a refresh swaps this value atomically.
+ *
+ * @param codeLength digits per code
+ * @param ttl lifetime of a code
+ * @param maxAttempts verification attempts per code
+ * @param maxBodyBytes largest accepted request body
+ * @param trustedProxyHops X-Forwarded-For entries to trust
+ * @param testNumbers fixed codes that never cause an SMS
+ * @param handoff whether verified requests go on to the backend
+ * @param phones the phone rules
+ * @param limits the rate limits
+ */
+public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBodyBytes, int trustedProxyHops,
+		Map<String, String> testNumbers, boolean handoff, PhoneNormalizer phones, OtpLimitPolicies limits) {
+
+	public OtpPolicy {
+		testNumbers = Map.copyOf(testNumbers);
+	}
+
+	/** Builds the policy, checking rules that span several properties. */
+	public static OtpPolicy from(OtpProperties otp, LimitsProperties limits) {
+		if (otp.getTtl().compareTo(Duration.ofSeconds(10)) < 0) {
+			throw new IllegalArgumentException("cvety.otp.ttl must be at least 10s, was " + otp.getTtl());
+		}
+		PhoneNormalizer phones = new PhoneNormalizer(otp.getDefaultRegion(), otp.getAllowedRegions(),
+				otp.getAllowedTypes());
+		otp.getTestNumbers().forEach((number, code) -> {
+			if (!isE164Of(phones, number)) {
+				throw new IllegalArgumentException("cvety.otp.test-numbers: key " + PhoneMasker.mask(number)
+						+ " is not an allowed number in E.164 form");
+			}
+			if (code == null || code.length() != otp.getCodeLength() || !code.chars().allMatch(c -> c >= '0' && c <= '9')) {
+				throw new IllegalArgumentException("cvety.otp.test-numbers: the code for " + number + " must be "
+						+ otp.getCodeLength() + " digits (cvety.otp.code-length)");
+			}
+		});
+		return new OtpPolicy(otp.getCodeLength(), otp.getTtl(), otp.getMaxAttempts(),
+				(int) otp.getMaxBodySize().toBytes(), otp.getTrustedProxyHops(), otp.getTestNumbers(),
+				otp.getHandoff().isEnabled(), phones, OtpLimitPolicies.from(limits, otp.getResendCooldown()));
+	}
+
+	private static boolean isE164Of(PhoneNormalizer phones, String number) {
+		try {
+			return phones.toE164(number).equals(number);
+		}
+		catch (ProblemException ex) {
+			return false;
+		}
+	}
+
+	/** Whether {@code phone} is a test number (fixed code, no SMS). */
+	public boolean isTestNumber(String phone) {
+		return this.testNumbers.containsKey(phone);
+	}
+
+}

@@ -1,0 +1,332 @@
+package kz.cvety.otp.autoconfigure;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.lettuce.core.ClientOptions;
+import io.netty.channel.ChannelOption;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
+import org.springframework.cloud.client.circuitbreaker.ReactiveCircuitBreakerFactory;
+import org.springframework.cloud.context.scope.refresh.RefreshScopeRefreshedEvent;
+import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import kz.cvety.otp.OtpPolicyHolder;
+import kz.cvety.otp.OtpProperties;
+import kz.cvety.otp.OtpService;
+import kz.cvety.otp.edge.CircuitRetryAfter;
+import kz.cvety.otp.edge.EdgeProperties;
+import kz.cvety.otp.edge.UnsafeConfigurationException;
+import kz.cvety.otp.phone.PhoneMasker;
+import kz.cvety.otp.ratelimit.BlockedKeys;
+import kz.cvety.otp.ratelimit.BucketRateLimiter;
+import kz.cvety.otp.ratelimit.LettuceBuckets;
+import kz.cvety.otp.ratelimit.LimitsProperties;
+import kz.cvety.otp.ratelimit.OtpAdmission;
+import kz.cvety.otp.ratelimit.RedisTimeMeter;
+import kz.cvety.otp.sms.LogSmsSender;
+import kz.cvety.otp.sms.ResilientSmsSender;
+import kz.cvety.otp.sms.SmsProperties;
+import kz.cvety.otp.sms.SmsSender;
+import kz.cvety.otp.sms.SmsTextTemplate;
+import kz.cvety.otp.sms.WebhookSmsSender;
+import kz.cvety.otp.store.CodeGenerator;
+import kz.cvety.otp.store.OtpHasher;
+import kz.cvety.otp.store.OtpKeys;
+import kz.cvety.otp.store.OtpRedisProperties;
+import kz.cvety.otp.store.OtpStore;
+import kz.cvety.otp.store.RedisGuard;
+import kz.cvety.otp.token.VerificationTokenIssuer;
+import kz.cvety.otp.web.BackendHandoff;
+import kz.cvety.otp.web.OtpAdmissionGatewayFilterFactory;
+import kz.cvety.otp.web.OtpHandler;
+import kz.cvety.otp.web.OtpRoutes;
+
+/**
+ * The OTP feature for a Spring Cloud Gateway (WebFlux) application: the {@code OtpAdmission} route filter, the
+ * Redis store and rate limiter, the SMS sender, the verification token and the embedded handler.
+ */
+@AutoConfiguration(after = DataRedisReactiveAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+@ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
+		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
+@ConditionalOnBean(ReactiveStringRedisTemplate.class)
+@EnableConfigurationProperties({ OtpProperties.class, LimitsProperties.class, SmsProperties.class,
+		OtpRedisProperties.class })
+public final class OtpAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(OtpAutoConfiguration.class);
+
+	/** Name of the circuit breaker around the OTP feature's Redis calls. */
+	public static final String REDIS_CIRCUIT_BREAKER = "otp-redis";
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpHasher otpHasher(OtpProperties properties) {
+		String secret = properties.getHashSecret();
+		if (secret == null || secret.isBlank()) {
+			throw new UnsafeConfigurationException("cvety.otp.hash-secret", "is not set (OTP_HASH_SECRET)",
+					"Set OTP_HASH_SECRET to at least 32 random bytes, e.g. the output of: openssl rand -base64 48");
+		}
+		if (secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < OtpHasher.MIN_SECRET_BYTES) {
+			throw new UnsafeConfigurationException("cvety.otp.hash-secret",
+					"is shorter than " + OtpHasher.MIN_SECRET_BYTES + " bytes",
+					"Set OTP_HASH_SECRET to at least 32 random bytes, e.g. the output of: openssl rand -base64 48");
+		}
+		return new OtpHasher(secret);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	VerificationTokenIssuer verificationTokenIssuer(OtpProperties properties) {
+		String secret = properties.getTokenSecret();
+		if (secret == null || secret.isBlank()) {
+			throw new UnsafeConfigurationException("cvety.otp.token-secret", "is not set (OTP_TOKEN_SECRET)",
+					"Set OTP_TOKEN_SECRET to at least 32 random bytes, shared with the backend that checks tokens.");
+		}
+		try {
+			return new VerificationTokenIssuer(secret, properties.getTokenTtl(), Clock.systemUTC());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new UnsafeConfigurationException("cvety.otp.token-secret", ex.getMessage(),
+					"Set OTP_TOKEN_SECRET to at least 32 random bytes, shared with the backend that checks tokens.");
+		}
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpKeys otpKeys(OtpRedisProperties redis, OtpHasher hasher) {
+		return new OtpKeys(redis.getKeyPrefix(), hasher);
+	}
+
+	@Bean
+	RedisScript<List<Long>> otpIssueScript() {
+		return script(OtpStore.ISSUE_SCRIPT);
+	}
+
+	@Bean
+	RedisScript<List<Long>> otpAttemptScript() {
+		return script(OtpStore.ATTEMPT_SCRIPT);
+	}
+
+	@Bean
+	RedisScript<List<Long>> otpVerifyScript() {
+		return script(OtpStore.VERIFY_SCRIPT);
+	}
+
+	@Bean
+	RedisScript<List<Long>> otpDiscardScript() {
+		return script(OtpStore.DISCARD_SCRIPT);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RedisGuard otpRedisGuard(OtpRedisProperties redis) {
+		CircuitBreaker circuitBreaker = CircuitBreaker.of(REDIS_CIRCUIT_BREAKER, CircuitBreakerConfig.custom()
+			.failureRateThreshold(redis.getFailureRateThreshold())
+			.slidingWindowSize(redis.getSlidingWindowSize())
+			.minimumNumberOfCalls(Math.min(redis.getMinimumNumberOfCalls(), redis.getSlidingWindowSize()))
+			.waitDurationInOpenState(redis.getWaitDurationInOpenState())
+			.writableStackTraceEnabled(false)
+			.build());
+		return new RedisGuard(new CircuitRetryAfter(circuitBreaker, Clock.systemUTC()), redis.getCommandTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpStore otpStore(ReactiveStringRedisTemplate redis, OtpKeys keys, RedisGuard guard,
+			RedisScript<List<Long>> otpIssueScript, RedisScript<List<Long>> otpAttemptScript,
+			RedisScript<List<Long>> otpVerifyScript, RedisScript<List<Long>> otpDiscardScript) {
+		return new OtpStore(redis, keys, guard,
+				new OtpStore.Scripts(otpIssueScript, otpAttemptScript, otpVerifyScript, otpDiscardScript));
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	RedisTimeMeter otpRedisTimeMeter(ReactiveStringRedisTemplate redis) {
+		Mono<Long> time = redis.execute(connection -> connection.serverCommands().time())
+			.next()
+			.map(millis -> millis * 1000);
+		return new RedisTimeMeter(time, Duration.ofSeconds(30));
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	LettuceBuckets otpLettuceBuckets(ReactiveRedisConnectionFactory connectionFactory, RedisTimeMeter clock,
+			OtpRedisProperties redis) {
+		if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)) {
+			throw new IllegalStateException("The OTP rate limits need Lettuce (spring.data.redis.client-type=lettuce)");
+		}
+		LettuceBuckets buckets = new LettuceBuckets(lettuce.getRequiredNativeClient(), clock, redis.getCommandTimeout());
+		buckets.warmUp();
+		return buckets;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BucketRateLimiter otpRateLimiter(LettuceBuckets buckets, RedisGuard guard) {
+		return new BucketRateLimiter(buckets, new BlockedKeys(100_000, Ticker.systemTicker()), guard);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpPolicyHolder otpPolicyHolder(OtpProperties otp, LimitsProperties limits, BucketRateLimiter limiter) {
+		try {
+			OtpPolicyHolder holder = new OtpPolicyHolder(otp, limits, limiter::limitsChanged);
+			warnAboutTestNumbers(otp);
+			return holder;
+		}
+		catch (IllegalArgumentException ex) {
+			String message = ex.getMessage();
+			String key = message.contains(":") ? message.substring(0, message.indexOf(':')) : "cvety.otp";
+			throw new UnsafeConfigurationException(key, message.substring(message.indexOf(':') + 1).trim(),
+					"Fix the value in config/application.yml or the environment.");
+		}
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpAdmission otpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store) {
+		return new OtpAdmission(limiter, keys, store, OtpAdmission.AdmissionListener.none());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CodeGenerator otpCodeGenerator() {
+		return new CodeGenerator();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SmsTextTemplate otpSmsTextTemplate(SmsProperties sms) {
+		return new SmsTextTemplate(sms.getText());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SmsSender otpSmsSender(SmsProperties sms) {
+		if (sms.getProvider() == SmsProperties.Provider.LOG) {
+			logger.warn("SMS provider is 'log': codes are printed to the log, not sent (local development only)");
+			return new LogSmsSender();
+		}
+		if (sms.getWebhookUrl() == null || sms.getWebhookUrl().toString().isBlank()) {
+			throw new UnsafeConfigurationException("cvety.otp.sms.webhook-url", "is not set (OTP_SMS_WEBHOOK_URL)",
+					"Set OTP_SMS_WEBHOOK_URL to the SMS provider's webhook, or cvety.otp.sms.provider=log on a "
+							+ "developer machine.");
+		}
+		if (sms.getConnectTimeout().compareTo(sms.getTimeout()) >= 0) {
+			throw new UnsafeConfigurationException("cvety.otp.sms.connect-timeout",
+					"(" + sms.getConnectTimeout() + ") must be shorter than cvety.otp.sms.timeout (" + sms.getTimeout()
+							+ ")",
+					"Lower cvety.otp.sms.connect-timeout so a refused connection can be retried within the timeout.");
+		}
+		HttpClient httpClient = HttpClient.create()
+			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) sms.getConnectTimeout().toMillis());
+		WebClient client = WebClient.builder().clientConnector(new ReactorClientHttpConnector(httpClient)).build();
+		return new ResilientSmsSender(new WebhookSmsSender(client, sms.getWebhookUrl()), sms.resilience());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpService otpService(OtpStore store, OtpHasher hasher, CodeGenerator codes, SmsSender sms,
+			SmsTextTemplate text, VerificationTokenIssuer tokens) {
+		return new OtpService(store, hasher, codes, sms, text, tokens);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpAdmissionGatewayFilterFactory otpAdmissionGatewayFilterFactory(OtpPolicyHolder policies,
+			OtpAdmission admission) {
+		return new OtpAdmissionGatewayFilterFactory(policies, admission);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpHandler otpHandler(OtpService service, ObjectProvider<BackendHandoff> handoff) {
+		return new OtpHandler(service, handoff.getIfAvailable());
+	}
+
+	@Bean
+	RouterFunction<ServerResponse> otpRouterFunction(OtpHandler handler) {
+		return RouterFunctions.route(RequestPredicates.path(OtpRoutes.INTERNAL_REQUEST_OTP), handler::requestOtp)
+			.andRoute(RequestPredicates.path(OtpRoutes.INTERNAL_VERIFY_OTP), handler::verifyOtp)
+			.andRoute(RequestPredicates.path(OtpRoutes.INTERNAL_PATTERN), handler::refuse);
+	}
+
+	@Bean
+	LettuceClientOptionsBuilderCustomizer otpLettuceClientOptions() {
+		// While Redis is unreachable, fail commands at once instead of queueing them until a timeout: an outage
+		// must give fast 503s, not stalled requests.
+		return builder -> builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+	}
+
+	private static void warnAboutTestNumbers(OtpProperties otp) {
+		if (!otp.getTestNumbers().isEmpty()) {
+			logger.warn("OTP test numbers are configured: " + otp.getTestNumbers().keySet().stream()
+				.map(PhoneMasker::mask)
+				.toList() + " get fixed codes and never an SMS (cvety.otp.test-numbers)");
+		}
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private static RedisScript<List<Long>> script(String resource) {
+		return (RedisScript) RedisScript.of(new ClassPathResource(resource), List.class);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(ReactiveCircuitBreakerFactory.class)
+	static class HandoffConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		BackendHandoff otpBackendHandoff(EdgeProperties edge, ReactiveCircuitBreakerFactory<?, ?> circuitBreakers,
+				ObjectProvider<HttpClient> httpClient) {
+			HttpClient client = httpClient.getIfAvailable(HttpClient::create);
+			return new BackendHandoff(WebClient.builder().clientConnector(new ReactorClientHttpConnector(client)).build(),
+					edge.getBackendUrl(), circuitBreakers.create(EdgeProperties.BACKEND_CIRCUIT_BREAKER));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(RefreshScopeRefreshedEvent.class)
+	static class RefreshConfiguration {
+
+		@Bean
+		ApplicationListener<RefreshScopeRefreshedEvent> otpPolicyRefresher(OtpPolicyHolder holder) {
+			return event -> holder.refresh();
+		}
+
+	}
+
+}

@@ -1,0 +1,95 @@
+package kz.cvety.otp.ratelimit;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TokensInheritanceStrategy;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import kz.cvety.otp.store.RedisGuard;
+
+/**
+ * Counts with bucket4j token buckets kept in Redis (async API only: nothing blocks the event loop). Refusals
+ * are remembered in {@link BlockedKeys} until a token is back, so hammering a blocked key costs no Redis
+ * call. When ops change a limit, the new configuration replaces the stored one in every live bucket on its
+ * next use (bucket4j implicit configuration replacement, newest version wins across instances).
+ */
+public final class BucketRateLimiter {
+
+	private final LettuceBuckets buckets;
+
+	private final BlockedKeys blocked;
+
+	private final RedisGuard guard;
+
+	private final AtomicLong configurationVersion = new AtomicLong(System.currentTimeMillis());
+
+	public BucketRateLimiter(LettuceBuckets buckets, BlockedKeys blocked, RedisGuard guard) {
+		this.buckets = buckets;
+		this.blocked = blocked;
+		this.guard = guard;
+	}
+
+	/**
+	 * Takes one token of {@code policy} from the bucket at {@code key}.
+	 * @return the decision; fails with a {@code store_unavailable} problem when Redis cannot be asked
+	 */
+	public Mono<RateLimitDecision> tryConsume(LimitPolicy policy, String key) {
+		RateLimitDecision cached = this.blocked.refusal(key);
+		if (cached != null) {
+			return Mono.just(cached);
+		}
+		return this.guard
+			.guard(policy.name(), this.buckets.manager()
+				.flatMap(manager -> Mono.fromFuture(() -> bucket(manager, policy, key).tryConsumeAndReturnRemaining(1))))
+			.map(probe -> decision(policy, probe))
+			.doOnNext(decision -> {
+				if (!decision.allowed()) {
+					this.blocked.block(key, decision);
+				}
+			});
+	}
+
+	/** The cached refusal of {@code key}, if it is known to be blocked, without asking Redis. */
+	public @Nullable RateLimitDecision cachedRefusal(String key) {
+		return this.blocked.refusal(key);
+	}
+
+	/** Gives back one token taken from {@code key}, e.g. when a later limit refused the request. */
+	public Mono<Void> refund(LimitPolicy policy, String key) {
+		return this.guard
+			.guard(policy.name() + "-refund",
+					this.buckets.manager().flatMap(manager -> Mono.fromFuture(() -> bucket(manager, policy, key).addTokens(1))))
+			.doOnSuccess(done -> this.blocked.unblock(key));
+	}
+
+	/**
+	 * Makes every bucket take its policy's current configuration on next use, and forgets cached refusals
+	 * decided under the old limits.
+	 */
+	public void limitsChanged() {
+		this.configurationVersion.updateAndGet(previous -> Math.max(previous + 1, System.currentTimeMillis()));
+		this.blocked.clear();
+	}
+
+	private AsyncBucketProxy bucket(AsyncProxyManager<String> manager, LimitPolicy policy, String key) {
+		BucketConfiguration configuration = policy.bucketConfiguration();
+		return manager.builder()
+			.withImplicitConfigurationReplacement(this.configurationVersion.get(), TokensInheritanceStrategy.AS_IS)
+			.build(key, () -> CompletableFuture.completedFuture(configuration));
+	}
+
+	private static RateLimitDecision decision(LimitPolicy policy, ConsumptionProbe probe) {
+		Duration retryAfter = Duration.ofNanos(probe.getNanosToWaitForRefill());
+		Duration reset = Duration.ofNanos(probe.getNanosToWaitForReset());
+		return new RateLimitDecision(policy.name(), probe.isConsumed(), policy.quota(), probe.getRemainingTokens(),
+				retryAfter, reset, false);
+	}
+
+}

@@ -1,0 +1,65 @@
+package kz.cvety.otp.ratelimit;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConfigurationBuilder;
+
+/**
+ * One named limit as the request path sees it: immutable, built from the bound properties, replaced whole
+ * when ops refresh the configuration.
+ *
+ * @param name the limit's name in answers, logs and metrics, e.g. {@code send-per-phone}
+ * @param limits all must pass
+ * @param refill how the bucket refills
+ */
+public record LimitPolicy(String name, List<Limit> limits, LimitsProperties.Refill refill) {
+
+	public LimitPolicy {
+		if (limits.isEmpty()) {
+			throw new IllegalArgumentException("limit " + name + " needs at least one COUNT/DURATION");
+		}
+		limits = List.copyOf(limits);
+	}
+
+	/** The quota announced in {@code RateLimit-Limit}: the tightest count. */
+	public long quota() {
+		return this.limits.stream().mapToLong(Limit::count).min().orElseThrow();
+	}
+
+	/** The bucket4j configuration: one bandwidth per limit. */
+	public BucketConfiguration bucketConfiguration() {
+		ConfigurationBuilder builder = BucketConfiguration.builder();
+		for (Limit limit : this.limits) {
+			builder.addLimit(bandwidth(limit));
+		}
+		return builder.build();
+	}
+
+	/** The longest period, beyond which an untouched bucket is full again and may expire. */
+	public Duration longestPeriod() {
+		return this.limits.stream().map(Limit::period).max(Comparator.naturalOrder()).orElseThrow();
+	}
+
+	private Bandwidth bandwidth(Limit limit) {
+		return switch (this.refill) {
+			case GREEDY -> Bandwidth.builder()
+				.capacity(limit.count())
+				.refillGreedy(limit.count(), limit.period())
+				.build();
+			case INTERVAL -> Bandwidth.builder()
+				.capacity(limit.count())
+				.refillIntervally(limit.count(), limit.period())
+				.build();
+		};
+	}
+
+	@Override
+	public String toString() {
+		return this.name + "=" + this.limits;
+	}
+
+}

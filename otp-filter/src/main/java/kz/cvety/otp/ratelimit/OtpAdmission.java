@@ -1,0 +1,183 @@
+package kz.cvety.otp.ratelimit;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+
+import kz.cvety.otp.phone.PhoneMasker;
+import kz.cvety.otp.store.AttemptReservation;
+import kz.cvety.otp.store.OtpKeys;
+import kz.cvety.otp.store.OtpStore;
+import kz.cvety.otp.web.ProblemCode;
+import kz.cvety.otp.web.ProblemException;
+
+/**
+ * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
+ * per IP, global); a refused send takes no token of any other limit. Verifications need a token of the phone's
+ * failed-verification budget (given back unless the code turns out wrong) and one of the code's attempts.
+ */
+public final class OtpAdmission {
+
+	private static final Log logger = LogFactory.getLog(OtpAdmission.class);
+
+	private final BucketRateLimiter limiter;
+
+	private final OtpKeys keys;
+
+	private final OtpStore store;
+
+	private final AdmissionListener listener;
+
+	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener) {
+		this.limiter = limiter;
+		this.keys = keys;
+		this.store = store;
+		this.listener = listener;
+	}
+
+	/**
+	 * Takes one token of each send limit for {@code phone} from {@code ip}, or refuses with 429
+	 * {@code rate_limited} naming the limit.
+	 * @return the decisions, for the {@code RateLimit-*} headers
+	 */
+	public Mono<List<RateLimitDecision>> admitSend(OtpLimitPolicies policies, String phone, String ip) {
+		List<Step> steps = List.of(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone)),
+				new Step(policies.sendPerIp(), this.keys.sendPerIp(ip)),
+				new Step(policies.sendGlobal(), this.keys.sendGlobal()));
+		// A key already known to be blocked refuses before any other limit spends a token or a Redis call.
+		for (Step step : steps) {
+			RateLimitDecision cached = this.limiter.cachedRefusal(step.key());
+			if (cached != null && !policies.dryRun()) {
+				return Mono.error(refusal(phone, cached, List.of(cached)));
+			}
+		}
+		return consumeInOrder(policies, steps, 0, new ArrayList<>(), phone);
+	}
+
+	/** Gives the send tokens back, e.g. when the SMS could not be sent. */
+	public Mono<Void> refundSend(OtpLimitPolicies policies, String phone, String ip) {
+		return this.limiter.refund(policies.sendPerPhone(), this.keys.sendPerPhone(phone))
+			.then(this.limiter.refund(policies.sendPerIp(), this.keys.sendPerIp(ip)))
+			.then(this.limiter.refund(policies.sendGlobal(), this.keys.sendGlobal()));
+	}
+
+	/**
+	 * Takes a token of the phone's failed-verification budget and reserves one attempt of its live code, or
+	 * refuses: 429 {@code verify_locked}, 401 {@code otp_expired}, 429 {@code otp_attempts_exhausted}.
+	 */
+	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, String phone, int maxAttempts) {
+		LimitPolicy budget = policies.verifyFailuresPerPhone();
+		String budgetKey = this.keys.verifyFailuresPerPhone(phone);
+		return this.limiter.tryConsume(budget, budgetKey).flatMap(decision -> {
+			this.listener.decided(decision, policies.dryRun());
+			if (!decision.allowed() && !policies.dryRun()) {
+				logger.info("OTP verify refused for " + PhoneMasker.mask(phone) + ": " + budget.name());
+				return Mono.error(ProblemException
+					.of(ProblemCode.VERIFY_LOCKED,
+							"Too many failed verifications for this phone; wait before trying again.")
+					.retryAfter(decision.retryAfter())
+					.headers(RateLimitHeaders.of(List.of(decision)))
+					.build());
+			}
+			Mono<Void> refund = decision.allowed() ? this.limiter.refund(budget, budgetKey) : Mono.empty();
+			return this.store.reserveAttempt(phone, maxAttempts).flatMap(reservation -> switch (reservation.status()) {
+				case ADMITTED -> Mono.just(new VerifyAdmission(decision, reservation));
+				case NO_CODE -> refund.then(Mono.error(ProblemException
+					.of(ProblemCode.OTP_EXPIRED, "There is no live code for this phone; request a new one.")
+					.headers(RateLimitHeaders.of(List.of(decision)))
+					.build()));
+				case EXHAUSTED -> refund.then(Mono.error(ProblemException
+					.of(ProblemCode.OTP_ATTEMPTS_EXHAUSTED,
+							"This code has used all its attempts and is no longer valid; request a new code.")
+					.retryAfter(reservation.codeTtl())
+					.headers(RateLimitHeaders.of(List.of(decision)))
+					.build()));
+			});
+		});
+	}
+
+	/** Gives the failed-verification token back when the code verified or there was none to check. */
+	public Mono<Void> settleVerify(OtpLimitPolicies policies, String phone, VerifyAdmission admission,
+			boolean failed) {
+		if (failed || !admission.budget().allowed()) {
+			return Mono.empty();
+		}
+		return this.limiter.refund(policies.verifyFailuresPerPhone(), this.keys.verifyFailuresPerPhone(phone));
+	}
+
+	private Mono<List<RateLimitDecision>> consumeInOrder(OtpLimitPolicies policies, List<Step> steps, int index,
+			List<RateLimitDecision> taken, String phone) {
+		if (index == steps.size()) {
+			return Mono.just(List.copyOf(taken));
+		}
+		Step step = steps.get(index);
+		return this.limiter.tryConsume(step.policy(), step.key()).flatMap(decision -> {
+			this.listener.decided(decision, policies.dryRun());
+			if (decision.allowed() || policies.dryRun()) {
+				if (!decision.allowed()) {
+					logger.info("OTP send for " + PhoneMasker.mask(phone) + " would be refused by " + step.policy().name()
+							+ " (dry run)");
+				}
+				List<RateLimitDecision> next = new ArrayList<>(taken);
+				next.add(decision);
+				return consumeInOrder(policies, steps, index + 1, next, phone);
+			}
+			List<RateLimitDecision> reported = new ArrayList<>(taken);
+			reported.add(decision);
+			return giveBack(steps, taken).then(Mono.error(refusal(phone, decision, reported)));
+		});
+	}
+
+	private Mono<Void> giveBack(List<Step> steps, List<RateLimitDecision> taken) {
+		Mono<Void> refunds = Mono.empty();
+		for (int i = 0; i < taken.size(); i++) {
+			if (taken.get(i).allowed()) {
+				Step step = steps.get(i);
+				refunds = refunds.then(this.limiter.refund(step.policy(), step.key()));
+			}
+		}
+		return refunds;
+	}
+
+	private ProblemException refusal(String phone, RateLimitDecision decision, List<RateLimitDecision> reported) {
+		logger.info("OTP send refused for " + PhoneMasker.mask(phone) + ": " + decision.limitName()
+				+ (decision.cached() ? " (cached)" : ""));
+		return ProblemException
+			.of(ProblemCode.RATE_LIMITED, "Too many code requests (" + decision.limitName() + "); wait before retrying.")
+			.extra("limit", decision.limitName())
+			.retryAfter(decision.retryAfter())
+			.headers(RateLimitHeaders.of(reported))
+			.build();
+	}
+
+	private record Step(LimitPolicy policy, String key) {
+	}
+
+	/**
+	 * An admitted verification.
+	 *
+	 * @param budget the failed-verification budget decision
+	 * @param reservation the reserved attempt
+	 */
+	public record VerifyAdmission(RateLimitDecision budget, AttemptReservation reservation) {
+	}
+
+	/** Hears every limit decision, for metrics. */
+	@FunctionalInterface
+	public interface AdmissionListener {
+
+		/** Called once per limit decision that was asked of Redis or the cache. */
+		void decided(RateLimitDecision decision, boolean dryRun);
+
+		/** A listener that does nothing. */
+		static AdmissionListener none() {
+			return (decision, dryRun) -> {
+			};
+		}
+
+	}
+
+}

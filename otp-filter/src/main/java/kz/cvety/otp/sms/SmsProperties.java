@@ -1,0 +1,162 @@
+package kz.cvety.otp.sms;
+
+import java.net.URI;
+import java.time.Duration;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Which SMS provider delivers codes and how patiently: the {@code log} sender (local profile only) or the
+ * {@code webhook} sender behind a timeout, one retry on connection failure and a circuit breaker.
+ */
+@ConfigurationProperties(SmsProperties.PREFIX)
+@Validated
+public class SmsProperties {
+
+	/** Property prefix. */
+	public static final String PREFIX = "cvety.otp.sms";
+
+	/** The SMS provider: webhook (production) or log (prints the code; local profile only). */
+	@NotNull
+	private Provider provider = Provider.WEBHOOK;
+
+	/** URL the webhook sender POSTs {"phone","code","text"} to; any 2xx means delivered. */
+	private @Nullable URI webhookUrl;
+
+	/** SMS text; {code} and {minutes} are filled in. */
+	@NotNull
+	private String text = SmsTextTemplate.DEFAULT;
+
+	/** Longest wait for the provider's answer per attempt. */
+	@NotNull
+	private Duration timeout = Duration.ofSeconds(5);
+
+	/** Longest wait to connect to the provider (must be shorter than the timeout, so one retry fits). */
+	@NotNull
+	private Duration connectTimeout = Duration.ofSeconds(2);
+
+	/** Failure rate, in percent, at which the SMS circuit opens. */
+	@Min(1)
+	@Max(100)
+	private int failureRateThreshold = 50;
+
+	/** Number of recent sends whose outcomes decide the failure rate. */
+	@Min(1)
+	private int slidingWindowSize = 20;
+
+	/** Sends needed in the window before the failure rate is judged. */
+	@Min(1)
+	private int minimumNumberOfCalls = 10;
+
+	/** How long an open SMS circuit refuses at once before it tries the provider again. */
+	@NotNull
+	private Duration waitDurationInOpenState = Duration.ofSeconds(30);
+
+	/** Retry-After announced when a send failed while the circuit is still closed. */
+	@NotNull
+	private Duration retryAfter = Duration.ofSeconds(5);
+
+	public Provider getProvider() {
+		return this.provider;
+	}
+
+	public void setProvider(Provider provider) {
+		this.provider = provider;
+	}
+
+	public @Nullable URI getWebhookUrl() {
+		return this.webhookUrl;
+	}
+
+	public void setWebhookUrl(@Nullable URI webhookUrl) {
+		this.webhookUrl = webhookUrl;
+	}
+
+	public String getText() {
+		return this.text;
+	}
+
+	public void setText(String text) {
+		this.text = text;
+	}
+
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = timeout;
+	}
+
+	public Duration getConnectTimeout() {
+		return this.connectTimeout;
+	}
+
+	public void setConnectTimeout(Duration connectTimeout) {
+		this.connectTimeout = connectTimeout;
+	}
+
+	public int getFailureRateThreshold() {
+		return this.failureRateThreshold;
+	}
+
+	public void setFailureRateThreshold(int failureRateThreshold) {
+		this.failureRateThreshold = failureRateThreshold;
+	}
+
+	public int getSlidingWindowSize() {
+		return this.slidingWindowSize;
+	}
+
+	public void setSlidingWindowSize(int slidingWindowSize) {
+		this.slidingWindowSize = slidingWindowSize;
+	}
+
+	public int getMinimumNumberOfCalls() {
+		return this.minimumNumberOfCalls;
+	}
+
+	public void setMinimumNumberOfCalls(int minimumNumberOfCalls) {
+		this.minimumNumberOfCalls = minimumNumberOfCalls;
+	}
+
+	public Duration getWaitDurationInOpenState() {
+		return this.waitDurationInOpenState;
+	}
+
+	public void setWaitDurationInOpenState(Duration waitDurationInOpenState) {
+		this.waitDurationInOpenState = waitDurationInOpenState;
+	}
+
+	public Duration getRetryAfter() {
+		return this.retryAfter;
+	}
+
+	public void setRetryAfter(Duration retryAfter) {
+		this.retryAfter = retryAfter;
+	}
+
+	/** The resilience settings of the webhook sender. */
+	public ResilientSmsSender.Settings resilience() {
+		return new ResilientSmsSender.Settings(this.timeout, Duration.ofMillis(200), this.failureRateThreshold,
+				this.slidingWindowSize, this.minimumNumberOfCalls, this.waitDurationInOpenState, 3, this.retryAfter);
+	}
+
+	/** SMS providers. */
+	public enum Provider {
+
+		/** Logs the code instead of sending it: for a developer's machine only. */
+		LOG,
+
+		/** POSTs to {@code cvety.otp.sms.webhook-url}. */
+		WEBHOOK
+
+	}
+
+}

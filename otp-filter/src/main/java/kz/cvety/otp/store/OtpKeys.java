@@ -1,0 +1,53 @@
+package kz.cvety.otp.store;
+
+/**
+ * Builds every Redis key of the OTP feature, in one place. A phone's keys share one {hash tag}, so they land on
+ * one Redis Cluster slot and one script may touch them all; no script spans two phones. The tag is a keyed
+ * hash of the phone (or IP), never the number itself, so a Redis dump reveals no phone numbers.
+ */
+public final class OtpKeys {
+
+	private final String prefix;
+
+	private final OtpHasher hasher;
+
+	public OtpKeys(String prefix, OtpHasher hasher) {
+		this.prefix = prefix;
+		this.hasher = hasher;
+	}
+
+	/** The phone's live code: {@code cvety:otp:{tag}:code}. */
+	public String code(String phone) {
+		return phoneKey(phone, "code");
+	}
+
+	/** The phone's send-limit bucket. */
+	public String sendPerPhone(String phone) {
+		return phoneKey(phone, "send");
+	}
+
+	/** The phone's failed-verification bucket. */
+	public String verifyFailuresPerPhone(String phone) {
+		return phoneKey(phone, "verify-failures");
+	}
+
+	/** The client IP's send-limit bucket. */
+	public String sendPerIp(String ip) {
+		return this.prefix + "ip:{" + this.hasher.keyTag(ip) + "}:send";
+	}
+
+	/** The fleet-wide SMS budget bucket. */
+	public String sendGlobal() {
+		return this.prefix + "global:{sms}:send";
+	}
+
+	/** A bucket of a generic limit on a proxied route, keyed by IP or header value. */
+	public String generic(String limitName, String key) {
+		return this.prefix + "rl:" + limitName + ":{" + this.hasher.keyTag(key) + "}";
+	}
+
+	private String phoneKey(String phone, String suffix) {
+		return this.prefix + "otp:{" + this.hasher.keyTag(phone) + "}:" + suffix;
+	}
+
+}

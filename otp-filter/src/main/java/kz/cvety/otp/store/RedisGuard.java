@@ -1,0 +1,63 @@
+package kz.cvety.otp.store;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+
+import kz.cvety.otp.edge.CircuitRetryAfter;
+import kz.cvety.otp.web.ProblemCode;
+import kz.cvety.otp.web.ProblemException;
+
+/**
+ * Puts a timeout and a Resilience4j circuit breaker around every Redis step, so an outage turns into an
+ * immediate 503 {@code store_unavailable} with an honest {@code Retry-After} instead of a stall, and service
+ * resumes by itself once Redis answers again. Failures are logged at WARN.
+ */
+public final class RedisGuard {
+
+	private static final Log logger = LogFactory.getLog(RedisGuard.class);
+
+	private static final Duration RETRY_WHILE_CLOSED = Duration.ofSeconds(1);
+
+	private final CircuitRetryAfter circuit;
+
+	private final Duration timeout;
+
+	public RedisGuard(CircuitRetryAfter circuit, Duration timeout) {
+		this.circuit = circuit;
+		this.timeout = timeout;
+	}
+
+	/** Applies timeout and circuit breaker to {@code step}; any failure becomes {@code store_unavailable}. */
+	public <T> Mono<T> guard(String step, Mono<T> call) {
+		return call.timeout(this.timeout)
+			.transformDeferred(CircuitBreakerOperator.of(this.circuit.circuitBreaker()))
+			.onErrorMap(ex -> !(ex instanceof ProblemException), ex -> unavailable(step, ex));
+	}
+
+	/** The circuit breaker, for health and metrics. */
+	public CircuitRetryAfter circuit() {
+		return this.circuit;
+	}
+
+	private ProblemException unavailable(String step, Throwable ex) {
+		Duration retryAfter = this.circuit.retryAfter(RETRY_WHILE_CLOSED);
+		if (ex instanceof CallNotPermittedException) {
+			logger.debug("Redis circuit open; refused " + step);
+		}
+		else {
+			String reason = (ex instanceof TimeoutException) ? "timed out after " + this.timeout : ex.toString();
+			logger.warn("Redis step " + step + " failed: " + reason);
+		}
+		return ProblemException.of(ProblemCode.STORE_UNAVAILABLE, "The OTP store is unavailable; retry later.")
+			.retryAfter(retryAfter)
+			.cause(ex)
+			.build();
+	}
+
+}

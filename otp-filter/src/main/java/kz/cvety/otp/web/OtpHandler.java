@@ -1,0 +1,114 @@
+package kz.cvety.otp.web;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
+
+import kz.cvety.otp.OtpService;
+import kz.cvety.otp.store.AttemptReservation;
+
+/**
+ * The embedded OTP endpoints behind the gateway routes: issue a code, verify a code. Reachable only through a
+ * route with the admission filter: without the filter's exchange attribute every request is refused with 404.
+ */
+public final class OtpHandler {
+
+	private final OtpService service;
+
+	private final @Nullable BackendHandoff handoff;
+
+	/**
+	 * @param handoff forwards verified requests to the backend; null when hand-off is not configured
+	 */
+	public OtpHandler(OtpService service, @Nullable BackendHandoff handoff) {
+		this.service = service;
+		this.handoff = handoff;
+	}
+
+	/** {@code POST /api/auth/request-otp}, after admission. */
+	public Mono<ServerResponse> requestOtp(ServerRequest request) {
+		ServerWebExchange exchange = request.exchange();
+		OtpExchange otp = admitted(exchange);
+		return this.service.issue(otp.policy(), otp.phone())
+			.doOnError(ex -> setOutcome(exchange, OtpExchange.Outcome.SEND_FAILED))
+			.then(Mono.defer(() -> {
+				setOutcome(exchange, OtpExchange.Outcome.SENT);
+				Map<String, Object> body = new LinkedHashMap<>();
+				body.put("status", "sent");
+				body.put("phone", otp.phone());
+				body.put("expires_in", otp.policy().ttl().toSeconds());
+				return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+			}));
+	}
+
+	/** {@code POST /api/auth/verify-otp}, after admission. */
+	public Mono<ServerResponse> verifyOtp(ServerRequest request) {
+		ServerWebExchange exchange = request.exchange();
+		OtpExchange otp = admitted(exchange);
+		AttemptReservation reservation = otp.reservation();
+		String code = otp.request().otpCode();
+		if (reservation == null || code == null) {
+			return Mono.error(notFound());
+		}
+		return this.service.verify(otp.phone(), code, reservation).flatMap(result -> switch (result) {
+			case VERIFIED -> verified(exchange, otp);
+			case WRONG_CODE -> {
+				setOutcome(exchange, OtpExchange.Outcome.WRONG_CODE);
+				int remaining = Math.max(0, otp.policy().maxAttempts() - reservation.attemptsUsed());
+				yield Mono.error(ProblemException
+					.of(ProblemCode.OTP_INVALID, (remaining > 0) ? "The code is wrong."
+							: "The code is wrong, and that was its last attempt; request a new code.")
+					.extra("attempts_remaining", remaining)
+					.build());
+			}
+			case NO_CODE -> {
+				setOutcome(exchange, OtpExchange.Outcome.NO_CODE);
+				yield Mono.error(ProblemException
+					.of(ProblemCode.OTP_EXPIRED, "There is no live code for this phone; request a new one.")
+					.build());
+			}
+		});
+	}
+
+	private Mono<ServerResponse> verified(ServerWebExchange exchange, OtpExchange otp) {
+		setOutcome(exchange, OtpExchange.Outcome.VERIFIED);
+		String token = this.service.token(otp.phone());
+		if (otp.policy().handoff() && this.handoff != null) {
+			return this.handoff.forward(exchange, otp, token);
+		}
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("status", "verified");
+		body.put("phone", otp.phone());
+		body.put("verification_token", token);
+		return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+	}
+
+	/** Refuses every request to an internal path that did not come through the admission filter. */
+	public Mono<ServerResponse> refuse(ServerRequest request) {
+		return Mono.error(notFound());
+	}
+
+	private static OtpExchange admitted(ServerWebExchange exchange) {
+		OtpExchange otp = OtpExchange.of(exchange);
+		if (otp == null) {
+			throw notFound();
+		}
+		return otp;
+	}
+
+	private static void setOutcome(ServerWebExchange exchange, OtpExchange.Outcome outcome) {
+		exchange.getAttributes().put(OtpExchange.OUTCOME_ATTRIBUTE, outcome);
+	}
+
+	private static ProblemException notFound() {
+		return ProblemException.of(ProblemCode.NOT_FOUND, "No route for this path.").build();
+	}
+
+}
