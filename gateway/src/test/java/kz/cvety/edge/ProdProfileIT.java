@@ -1,29 +1,93 @@
 package kz.cvety.edge;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.NestedExceptionUtils;
 
 import kz.cvety.otp.edge.UnsafeConfigurationException;
+import kz.cvety.otp.testing.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+/**
+ * The prod profile refuses development-only settings at start-up, each time with one line naming the key.
+ */
 @ExtendWith(OutputCaptureExtension.class)
 class ProdProfileIT {
 
+	static final String HASH = "prod-hash-secret-0123456789abcdefghijklmnopqrstuv";
+
+	static final String TOKEN = "prod-token-secret-0123456789abcdefghijklmnopqrstu";
+
 	@Test
 	void prodRefusesToStartWithoutRedisUrlAndSaysWhyInOneLine(CapturedOutput output) {
-		assertThatThrownBy(() -> new SpringApplicationBuilder(GatewayApplication.class).profiles("prod")
-			.properties("server.port=0")
-			.run())
-			.hasRootCauseInstanceOf(UnsafeConfigurationException.class);
+		assertThatThrownBy(() -> start(Map.of("server.port", "0")))
+			.satisfies(ex -> assertThat(NestedExceptionUtils.getMostSpecificCause(ex))
+				.isInstanceOf(UnsafeConfigurationException.class));
 
 		assertThat(output).contains("Refusing to start: spring.data.redis.url: no Redis is configured (set REDIS_URL");
 		assertThat(output).doesNotContain("Started GatewayApplication");
+	}
+
+	static Stream<Arguments> unsafeSettings() {
+		return Stream.of(
+				Arguments.of("cvety.otp.hash-secret=", "cvety.otp.hash-secret: is not set"),
+				Arguments.of("cvety.otp.hash-secret=dev-only-hash-secret-change-me-0123456789",
+						"cvety.otp.hash-secret: is a development secret"),
+				Arguments.of("cvety.otp.token-secret=short-secret", "cvety.otp.token-secret: is shorter than 32 bytes"),
+				Arguments.of("cvety.otp.sms.provider=log", "cvety.otp.sms.provider: is 'log'"),
+				Arguments.of("cvety.otp.test-numbers[+77010000000]=123456", "cvety.otp.test-numbers: 1 test number(s)"),
+				Arguments.of("cvety.otp.redis.fail-mode=open", "cvety.otp.redis.fail-mode: is 'open'"));
+	}
+
+	@ParameterizedTest
+	@MethodSource("unsafeSettings")
+	void prodRefusesUnsafeSetting(String setting, String expectedLine, CapturedOutput output) {
+		Map<String, String> settings = new LinkedHashMap<>(safeSettings());
+		settings.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+		assertThatThrownBy(() -> start(settings))
+			.satisfies(ex -> assertThat(NestedExceptionUtils.getMostSpecificCause(ex))
+				.isInstanceOf(UnsafeConfigurationException.class));
+		assertThat(output).contains("Refusing to start: " + expectedLine);
+	}
+
+	@Test
+	void prodStartsWithSafeSettings() {
+		Map<String, String> settings = new LinkedHashMap<>(safeSettings());
+		settings.put("cvety.otp.test-numbers[+77010000000]", "123456");
+		settings.put("cvety.otp.allow-test-numbers", "true");
+		try (ConfigurableApplicationContext context = start(settings)) {
+			assertThat(context.isRunning()).isTrue();
+		}
+	}
+
+	private static Map<String, String> safeSettings() {
+		Map<String, String> settings = new LinkedHashMap<>();
+		settings.put("server.port", "0");
+		settings.put("spring.data.redis.url", TestRedis.url());
+		settings.put("cvety.otp.hash-secret", HASH);
+		settings.put("cvety.otp.token-secret", TOKEN);
+		settings.put("cvety.otp.sms.webhook-url", "http://127.0.0.1:9/sms");
+		return settings;
+	}
+
+	private static ConfigurableApplicationContext start(Map<String, String> settings) {
+		// As command-line arguments: they outrank config/application.yml, as ops' overrides do.
+		return new SpringApplicationBuilder(GatewayApplication.class).profiles("prod")
+			.run(settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
 	}
 
 }

@@ -43,7 +43,7 @@ public final class EdgeAutoConfiguration {
 
 	@Bean
 	@ConditionalOnProperty(prefix = EdgeProperties.PREFIX, name = "strict", havingValue = "true")
-	StrictStartupChecks strictStartupChecks(Environment environment) {
+	static StrictStartupChecks strictStartupChecks(Environment environment) {
 		return new StrictStartupChecks(environment);
 	}
 

@@ -1,16 +1,29 @@
 package kz.cvety.otp.edge;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
-import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
 /**
  * With {@code cvety.strict=true} (the prod profile), refuses to start on settings that are only fit for a
- * developer's machine. Each refusal names the key.
+ * developer's machine: no Redis, the log SMS sender, missing, short or dev-only secrets, test numbers not
+ * explicitly allowed, and fail-open Redis on OTP routes. Runs before any bean is created, so the first
+ * refusal is the one reported, as one line naming the key.
  */
-public class StrictStartupChecks implements InitializingBean {
+public class StrictStartupChecks implements BeanFactoryPostProcessor {
+
+	/** Secrets containing this marker are development values; the local profile's secrets carry it. */
+	public static final String DEV_SECRET_MARKER = "dev-only";
+
+	private static final int MIN_SECRET_BYTES = 32;
 
 	private static final List<String> REDIS_KEYS = List.of("spring.data.redis.url", "spring.data.redis.host",
 			"spring.data.redis.cluster.nodes", "spring.data.redis.sentinel.nodes");
@@ -22,18 +35,72 @@ public class StrictStartupChecks implements InitializingBean {
 	}
 
 	@Override
-	public void afterPropertiesSet() {
+	public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
+		check();
+	}
+
+	/** Runs every check; throws {@link UnsafeConfigurationException} on the first failure. */
+	public void check() {
 		checkRedisConfigured();
+		checkSecret("cvety.otp.hash-secret", "OTP_HASH_SECRET");
+		checkSecret("cvety.otp.token-secret", "OTP_TOKEN_SECRET");
+		checkSmsProvider();
+		checkTestNumbers();
+		checkFailMode();
 	}
 
 	private void checkRedisConfigured() {
-		boolean configured = REDIS_KEYS.stream()
-			.anyMatch(key -> StringUtils.hasText(this.environment.getProperty(key)));
+		boolean configured = REDIS_KEYS.stream().anyMatch(key -> StringUtils.hasText(this.environment.getProperty(key)));
 		if (!configured) {
 			throw new UnsafeConfigurationException("spring.data.redis.url",
 					"no Redis is configured (set REDIS_URL, e.g. redis://default:password@host:6379)",
 					"Set REDIS_URL (or spring.data.redis.url, or cluster/sentinel nodes) to the shared Redis. "
 							+ "OTP state must live in Redis so that every instance sees it.");
+		}
+	}
+
+	private void checkSecret(String key, String variable) {
+		String secret = this.environment.getProperty(key);
+		String action = "Set " + variable + " to at least " + MIN_SECRET_BYTES
+				+ " random bytes, e.g. the output of: openssl rand -base64 48";
+		if (!StringUtils.hasText(secret)) {
+			throw new UnsafeConfigurationException(key, "is not set (" + variable + ")", action);
+		}
+		if (secret.toLowerCase(Locale.ROOT).contains(DEV_SECRET_MARKER)) {
+			throw new UnsafeConfigurationException(key, "is a development secret", action);
+		}
+		if (secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+			throw new UnsafeConfigurationException(key, "is shorter than " + MIN_SECRET_BYTES + " bytes", action);
+		}
+	}
+
+	private void checkSmsProvider() {
+		String provider = this.environment.getProperty("cvety.otp.sms.provider", "webhook");
+		if ("log".equalsIgnoreCase(provider.trim())) {
+			throw new UnsafeConfigurationException("cvety.otp.sms.provider",
+					"is 'log', which prints codes instead of sending them",
+					"Use cvety.otp.sms.provider=webhook with OTP_SMS_WEBHOOK_URL in production.");
+		}
+	}
+
+	private void checkTestNumbers() {
+		Map<String, String> testNumbers = Binder.get(this.environment)
+			.bind("cvety.otp.test-numbers", Bindable.mapOf(String.class, String.class))
+			.orElse(Map.of());
+		boolean allowed = Binder.get(this.environment).bind("cvety.otp.allow-test-numbers", Boolean.class).orElse(false);
+		if (!testNumbers.isEmpty() && !allowed) {
+			throw new UnsafeConfigurationException("cvety.otp.test-numbers",
+					testNumbers.size() + " test number(s) get fixed codes, and cvety.otp.allow-test-numbers is not set",
+					"Remove the test numbers, or set cvety.otp.allow-test-numbers=true if production really needs them.");
+		}
+	}
+
+	private void checkFailMode() {
+		String failMode = this.environment.getProperty("cvety.otp.redis.fail-mode", "closed");
+		if ("open".equalsIgnoreCase(failMode.trim())) {
+			throw new UnsafeConfigurationException("cvety.otp.redis.fail-mode",
+					"is 'open': OTP routes would admit every request while Redis is down",
+					"Use cvety.otp.redis.fail-mode=closed; fail-open is only for limits on ordinary proxied routes.");
 		}
 	}
 

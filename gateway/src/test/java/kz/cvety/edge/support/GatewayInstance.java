@@ -1,0 +1,87 @@
+package kz.cvety.edge.support;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import kz.cvety.edge.GatewayApplication;
+import kz.cvety.otp.testing.TestRedis;
+
+/**
+ * One real gateway (the application, its config/ and the library) on a random port, started with settings
+ * given as command-line arguments, as ops would. Several instances may share one Redis.
+ */
+public final class GatewayInstance implements AutoCloseable {
+
+	/** A hash secret for tests (not a dev-only value, so the prod profile accepts it). */
+	public static final String HASH_SECRET = "test-hash-secret-0123456789abcdefghijklmnop";
+
+	/** The token secret tests check verification tokens with. */
+	public static final String TOKEN_SECRET = "test-token-secret-0123456789abcdefghijklmno";
+
+	private final ConfigurableApplicationContext context;
+
+	private final int port;
+
+	private GatewayInstance(ConfigurableApplicationContext context) {
+		this.context = context;
+		this.port = ((WebServerApplicationContext) context).getWebServer().getPort();
+	}
+
+	/**
+	 * Starts a gateway on the shared test Redis with a fresh key prefix, test secrets, and an SMS webhook at
+	 * {@code smsUrl}; {@code overrides} win over those defaults.
+	 */
+	public static GatewayInstance start(String smsUrl, Map<String, String> overrides) {
+		Map<String, String> settings = defaults(smsUrl, TestRedis.uniquePrefix());
+		settings.putAll(overrides);
+		return start(settings);
+	}
+
+	/** Starts a gateway with exactly {@code settings} (plus the packaged config/). */
+	public static GatewayInstance start(Map<String, String> settings) {
+		String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+		return new GatewayInstance(new SpringApplicationBuilder(GatewayApplication.class).run(args));
+	}
+
+	/** The settings {@link #start(String, Map)} begins with; pass the same prefix to make instances share buckets. */
+	public static Map<String, String> defaults(String smsUrl, String keyPrefix) {
+		Map<String, String> settings = new LinkedHashMap<>();
+		settings.put("server.port", "0");
+		settings.put("spring.data.redis.url", TestRedis.url());
+		settings.put("cvety.otp.redis.key-prefix", keyPrefix);
+		settings.put("cvety.otp.hash-secret", HASH_SECRET);
+		settings.put("cvety.otp.token-secret", TOKEN_SECRET);
+		settings.put("cvety.otp.sms.provider", "webhook");
+		settings.put("cvety.otp.sms.webhook-url", smsUrl);
+		return settings;
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	public String url() {
+		return "http://127.0.0.1:" + this.port;
+	}
+
+	public ConfigurableApplicationContext context() {
+		return this.context;
+	}
+
+	/** A client for this instance. */
+	public WebTestClient client() {
+		return WebTestClient.bindToServer().baseUrl(url()).responseTimeout(Duration.ofSeconds(20)).build();
+	}
+
+	@Override
+	public void close() {
+		this.context.close();
+	}
+
+}
