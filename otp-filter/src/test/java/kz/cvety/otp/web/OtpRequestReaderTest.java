@@ -1,0 +1,59 @@
+package kz.cvety.otp.web;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class OtpRequestReaderTest {
+
+	private final OtpRequestReader reader = new OtpRequestReader();
+
+	@Test
+	void readsTheFrontendsFieldNames() {
+		OtpRequest request = this.reader.readVerify(bytes("{\"phone\":\"+77771234567\",\"otp_code\":\"012345\",\"extra\":1}"));
+		assertThat(request.phone()).isEqualTo("+77771234567");
+		assertThat(request.otpCode()).isEqualTo("012345");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "", " ", "not json", "[]", "\"+77771234567\"", "42", "null", "{\"phone\":", "{phone:\"x\"}",
+			"{\"phone\":\"+77771234567\",\"phone\":\"+77770000000\"}", "{\"phone\":7771234567}",
+			"{\"phone\":[\"+77771234567\"]}", "{\"phone\":{\"n\":\"+77771234567\"}}", "{\"phone\":null}",
+			"{\"phone\":true}", "{}", "{\"Phone\":\"+77771234567\"}" })
+	void refusesAnythingButAnObjectWithAStringPhone(String body) {
+		assertThatThrownBy(() -> this.reader.readSend(bytes(body))).isInstanceOfSatisfying(ProblemException.class,
+				problem -> assertThat(problem.code()).isEqualTo(ProblemCode.MALFORMED_REQUEST));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "{\"phone\":\"+77771234567\"}", "{\"phone\":\"+77771234567\",\"otp_code\":123456}",
+			"{\"phone\":\"+77771234567\",\"otp_code\":null}", "{\"phone\":\"+77771234567\",\"otp_code\":[\"1\"]}",
+			"{\"phone\":\"+77771234567\",\"otp_code\":\"1\",\"otp_code\":\"2\"}" })
+	void verifyNeedsAStringCode(String body) {
+		assertThatThrownBy(() -> this.reader.readVerify(bytes(body))).isInstanceOfSatisfying(ProblemException.class,
+				problem -> assertThat(problem.code()).isEqualTo(ProblemCode.MALFORMED_REQUEST));
+	}
+
+	@Test
+	void refusesDeeplyNestedBodies() {
+		String nested = "{\"phone\":\"+77771234567\",\"x\":" + "[".repeat(100) + "]".repeat(100) + "}";
+		assertThatThrownBy(() -> this.reader.readSend(bytes(nested))).isInstanceOf(ProblemException.class);
+	}
+
+	@Test
+	void detailNeverEchoesTheInput() {
+		assertThatThrownBy(() -> this.reader.readSend(bytes("{\"phone\":12345678901}")))
+			.isInstanceOfSatisfying(ProblemException.class,
+					problem -> assertThat(problem.detail()).doesNotContain("12345678901"));
+	}
+
+	private static byte[] bytes(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
+	}
+
+}
