@@ -7,6 +7,8 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.system.ApplicationHome;
 
+import kz.cvety.edge.verify.VerifyRedisCommand;
+
 /**
  * The Cvety Edge gateway. Routes and tunables come from {@code config/} (in the working directory or beside
  * the jar) over the copy packaged in the jar; the OTP feature comes from the {@code otp-filter} library.
@@ -15,6 +17,9 @@ import org.springframework.boot.system.ApplicationHome;
 public class GatewayApplication {
 
 	public static void main(String[] args) {
+		if (VerifyRedisCommand.requested(args)) {
+			System.exit(VerifyRedisCommand.run(defaultProperties(), args));
+		}
 		SpringApplication application = new SpringApplication(GatewayApplication.class);
 		application.setDefaultProperties(defaultProperties());
 		application.run(args);

@@ -13,7 +13,7 @@ import org.springframework.context.annotation.Profile;
 @Configuration(proxyBeanMethods = false)
 @Profile("local")
 @Conditional(NoRedisConfiguredCondition.class)
-class LocalRedisConfiguration {
+public class LocalRedisConfiguration {
 
 	@Bean(destroyMethod = "close")
 	LocalRedisServer localRedisServer() {

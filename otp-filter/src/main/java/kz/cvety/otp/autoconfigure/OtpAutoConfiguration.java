@@ -29,7 +29,6 @@ import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -131,22 +130,22 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	RedisScript<List<Long>> otpIssueScript() {
-		return script(OtpStore.ISSUE_SCRIPT);
+		return OtpStore.Scripts.script(OtpStore.ISSUE_SCRIPT);
 	}
 
 	@Bean
 	RedisScript<List<Long>> otpAttemptScript() {
-		return script(OtpStore.ATTEMPT_SCRIPT);
+		return OtpStore.Scripts.script(OtpStore.ATTEMPT_SCRIPT);
 	}
 
 	@Bean
 	RedisScript<List<Long>> otpVerifyScript() {
-		return script(OtpStore.VERIFY_SCRIPT);
+		return OtpStore.Scripts.script(OtpStore.VERIFY_SCRIPT);
 	}
 
 	@Bean
 	RedisScript<List<Long>> otpDiscardScript() {
-		return script(OtpStore.DISCARD_SCRIPT);
+		return OtpStore.Scripts.script(OtpStore.DISCARD_SCRIPT);
 	}
 
 	@Bean
@@ -296,11 +295,6 @@ public final class OtpAutoConfiguration {
 				.map(PhoneMasker::mask)
 				.toList() + " get fixed codes and never an SMS (cvety.otp.test-numbers)");
 		}
-	}
-
-	@SuppressWarnings({ "unchecked", "rawtypes" })
-	private static RedisScript<List<Long>> script(String resource) {
-		return (RedisScript) RedisScript.of(new ClassPathResource(resource), List.class);
 	}
 
 	@Configuration(proxyBeanMethods = false)

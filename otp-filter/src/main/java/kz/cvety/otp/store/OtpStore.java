@@ -5,6 +5,7 @@ import java.util.List;
 
 import reactor.core.publisher.Mono;
 
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -92,6 +93,19 @@ public final class OtpStore {
 	 */
 	public record Scripts(RedisScript<List<Long>> issue, RedisScript<List<Long>> attempt,
 			RedisScript<List<Long>> verify, RedisScript<List<Long>> discard) {
+
+		/** The scripts from their resources under {@code META-INF/scripts/}. */
+		public static Scripts fromResources() {
+			return new Scripts(script(ISSUE_SCRIPT), script(ATTEMPT_SCRIPT), script(VERIFY_SCRIPT),
+					script(DISCARD_SCRIPT));
+		}
+
+		/** One script resource, as a script returning a list of integers. */
+		@SuppressWarnings({ "unchecked", "rawtypes" })
+		public static RedisScript<List<Long>> script(String resource) {
+			return (RedisScript) RedisScript.of(new ClassPathResource(resource), List.class);
+		}
+
 	}
 
 }
