@@ -3,11 +3,13 @@ package kz.cvety.otp.autoconfigure;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.resource.Delay;
 import io.netty.channel.ChannelOption;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -22,6 +24,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.cloud.client.circuitbreaker.ReactiveCircuitBreakerFactory;
 import org.springframework.cloud.context.scope.refresh.RefreshScopeRefreshedEvent;
@@ -70,6 +73,7 @@ import kz.cvety.otp.web.BackendHandoff;
 import kz.cvety.otp.web.OtpAdmissionGatewayFilterFactory;
 import kz.cvety.otp.web.OtpHandler;
 import kz.cvety.otp.web.OtpRoutes;
+import kz.cvety.otp.web.RateLimitGatewayFilterFactory;
 
 /**
  * The OTP feature for a Spring Cloud Gateway (WebFlux) application: the {@code OtpAdmission} route filter, the
@@ -271,6 +275,13 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	RateLimitGatewayFilterFactory rateLimitGatewayFilterFactory(BucketRateLimiter limiter, OtpKeys keys,
+			OtpPolicyHolder policies) {
+		return new RateLimitGatewayFilterFactory(limiter, keys, policies, OtpAdmission.AdmissionListener.none());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	OtpHandler otpHandler(OtpService service, ObjectProvider<BackendHandoff> handoff) {
 		return new OtpHandler(service, handoff.getIfAvailable());
 	}
@@ -287,6 +298,14 @@ public final class OtpAutoConfiguration {
 		// While Redis is unreachable, fail commands at once instead of queueing them until a timeout: an outage
 		// must give fast 503s, not stalled requests.
 		return builder -> builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+	}
+
+	@Bean
+	ClientResourcesBuilderCustomizer otpLettuceReconnectDelay() {
+		// Lettuce backs off reconnecting up to 30 s by default; cap it so service resumes within about a second
+		// of Redis coming back.
+		return builder -> builder.reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2,
+				TimeUnit.MILLISECONDS));
 	}
 
 	private static void warnAboutTestNumbers(OtpProperties otp) {

@@ -172,6 +172,10 @@ public final class OtpAdmission {
 		/** Called once per limit decision that was asked of Redis or the cache. */
 		void decided(RateLimitDecision decision, boolean dryRun);
 
+		/** Called when a fail-open limit could not ask Redis and admitted the request unchecked. */
+		default void failedOpen(String limitName) {
+		}
+
 		/** A listener that does nothing. */
 		static AdmissionListener none() {
 			return (decision, dryRun) -> {
