@@ -2,6 +2,7 @@ package kz.cvety.otp.autoconfigure;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -9,6 +10,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.lettuce.core.ClientOptions;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.lettuce.core.resource.Delay;
 import io.netty.channel.ChannelOption;
 import org.apache.commons.logging.Log;
@@ -21,9 +23,11 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.cloud.client.circuitbreaker.ReactiveCircuitBreakerFactory;
@@ -32,6 +36,7 @@ import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -46,9 +51,13 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import kz.cvety.otp.OtpPolicyHolder;
 import kz.cvety.otp.OtpProperties;
 import kz.cvety.otp.OtpService;
+import kz.cvety.otp.edge.CircuitBreakerHealthIndicator;
 import kz.cvety.otp.edge.CircuitRetryAfter;
 import kz.cvety.otp.edge.EdgeProperties;
 import kz.cvety.otp.edge.UnsafeConfigurationException;
+import kz.cvety.otp.metrics.OtpDecisionLog;
+import kz.cvety.otp.metrics.OtpMetrics;
+import kz.cvety.otp.metrics.TimedSmsSender;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.ratelimit.BlockedKeys;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
@@ -72,6 +81,7 @@ import kz.cvety.otp.token.VerificationTokenIssuer;
 import kz.cvety.otp.web.BackendHandoff;
 import kz.cvety.otp.web.OtpAdmissionGatewayFilterFactory;
 import kz.cvety.otp.web.OtpHandler;
+import kz.cvety.otp.web.OtpOutcomes;
 import kz.cvety.otp.web.OtpRoutes;
 import kz.cvety.otp.web.RateLimitGatewayFilterFactory;
 
@@ -79,7 +89,8 @@ import kz.cvety.otp.web.RateLimitGatewayFilterFactory;
  * The OTP feature for a Spring Cloud Gateway (WebFlux) application: the {@code OtpAdmission} route filter, the
  * Redis store and rate limiter, the SMS sender, the verification token and the embedded handler.
  */
-@AutoConfiguration(after = DataRedisReactiveAutoConfiguration.class)
+@AutoConfiguration(after = DataRedisReactiveAutoConfiguration.class,
+		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
@@ -219,8 +230,15 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpAdmission otpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store) {
-		return new OtpAdmission(limiter, keys, store, OtpAdmission.AdmissionListener.none());
+	OtpAdmission otpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store,
+			ObjectProvider<OtpMetrics> metrics) {
+		return new OtpAdmission(limiter, keys, store, listener(metrics));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpOutcomes otpOutcomes(ObjectProvider<OtpMetrics> metrics) {
+		return new OtpDecisionLog(metrics.getIfAvailable());
 	}
 
 	@Bean
@@ -237,11 +255,9 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	SmsSender otpSmsSender(SmsProperties sms) {
-		if (sms.getProvider() == SmsProperties.Provider.LOG) {
-			logger.warn("SMS provider is 'log': codes are printed to the log, not sent (local development only)");
-			return new LogSmsSender();
-		}
+	@ConditionalOnProperty(prefix = SmsProperties.PREFIX, name = "provider", havingValue = "webhook",
+			matchIfMissing = true)
+	ResilientSmsSender otpWebhookSmsSender(SmsProperties sms) {
 		if (sms.getWebhookUrl() == null || sms.getWebhookUrl().toString().isBlank()) {
 			throw new UnsafeConfigurationException("cvety.otp.sms.webhook-url", "is not set (OTP_SMS_WEBHOOK_URL)",
 					"Set OTP_SMS_WEBHOOK_URL to the SMS provider's webhook, or cvety.otp.sms.provider=log on a "
@@ -260,6 +276,19 @@ public final class OtpAutoConfiguration {
 	}
 
 	@Bean
+	@Primary
+	@ConditionalOnMissingBean(name = "otpSmsSender")
+	SmsSender otpSmsSender(ObjectProvider<ResilientSmsSender> webhook, ObjectProvider<OtpMetrics> metrics) {
+		SmsSender sender = webhook.getIfAvailable();
+		if (sender == null) {
+			logger.warn("SMS provider is 'log': codes are printed to the log, not sent (local development only)");
+			sender = new LogSmsSender();
+		}
+		OtpMetrics meters = metrics.getIfAvailable();
+		return (meters != null) ? new TimedSmsSender(sender, meters) : sender;
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	OtpService otpService(OtpStore store, OtpHasher hasher, CodeGenerator codes, SmsSender sms,
 			SmsTextTemplate text, VerificationTokenIssuer tokens) {
@@ -269,15 +298,15 @@ public final class OtpAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OtpAdmissionGatewayFilterFactory otpAdmissionGatewayFilterFactory(OtpPolicyHolder policies,
-			OtpAdmission admission) {
-		return new OtpAdmissionGatewayFilterFactory(policies, admission);
+			OtpAdmission admission, OtpOutcomes outcomes) {
+		return new OtpAdmissionGatewayFilterFactory(policies, admission, outcomes);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	RateLimitGatewayFilterFactory rateLimitGatewayFilterFactory(BucketRateLimiter limiter, OtpKeys keys,
-			OtpPolicyHolder policies) {
-		return new RateLimitGatewayFilterFactory(limiter, keys, policies, OtpAdmission.AdmissionListener.none());
+			OtpPolicyHolder policies, ObjectProvider<OtpMetrics> metrics) {
+		return new RateLimitGatewayFilterFactory(limiter, keys, policies, listener(metrics));
 	}
 
 	@Bean
@@ -308,6 +337,11 @@ public final class OtpAutoConfiguration {
 				TimeUnit.MILLISECONDS));
 	}
 
+	private static OtpAdmission.AdmissionListener listener(ObjectProvider<OtpMetrics> metrics) {
+		OtpMetrics meters = metrics.getIfAvailable();
+		return (meters != null) ? meters : OtpAdmission.AdmissionListener.none();
+	}
+
 	private static void warnAboutTestNumbers(OtpProperties otp) {
 		if (!otp.getTestNumbers().isEmpty()) {
 			logger.warn("OTP test numbers are configured: " + otp.getTestNumbers().keySet().stream()
@@ -327,6 +361,44 @@ public final class OtpAutoConfiguration {
 			HttpClient client = httpClient.getIfAvailable(HttpClient::create);
 			return new BackendHandoff(WebClient.builder().clientConnector(new ReactorClientHttpConnector(client)).build(),
 					edge.getBackendUrl(), circuitBreakers.create(EdgeProperties.BACKEND_CIRCUIT_BREAKER));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBean(MeterRegistry.class)
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		OtpMetrics otpMetrics(MeterRegistry registry, RedisGuard guard, ObjectProvider<ResilientSmsSender> sms) {
+			List<CircuitBreaker> circuitBreakers = new ArrayList<>();
+			circuitBreakers.add(guard.circuit().circuitBreaker());
+			sms.ifAvailable(sender -> circuitBreakers.add(sender.circuitBreaker()));
+			OtpMetrics metrics = new OtpMetrics(registry, Clock.systemUTC(), circuitBreakers);
+			guard.observeWith(metrics);
+			return metrics;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(HealthIndicator.class)
+	static class HealthConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "otpStoreHealthIndicator")
+		HealthIndicator otpStoreHealthIndicator(RedisGuard guard) {
+			return new CircuitBreakerHealthIndicator(guard.circuit().circuitBreaker());
+		}
+
+		@Bean
+		@ConditionalOnProperty(prefix = SmsProperties.PREFIX, name = "provider", havingValue = "webhook",
+				matchIfMissing = true)
+		@ConditionalOnMissingBean(name = "smsHealthIndicator")
+		HealthIndicator smsHealthIndicator(ResilientSmsSender sms) {
+			return new CircuitBreakerHealthIndicator(sms.circuitBreaker());
 		}
 
 	}

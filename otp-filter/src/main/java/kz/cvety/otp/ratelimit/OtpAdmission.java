@@ -74,7 +74,6 @@ public final class OtpAdmission {
 		return this.limiter.tryConsume(budget, budgetKey).flatMap(decision -> {
 			this.listener.decided(decision, policies.dryRun());
 			if (!decision.allowed() && !policies.dryRun()) {
-				logger.info("OTP verify refused for " + PhoneMasker.mask(phone) + ": " + budget.name());
 				return Mono.error(ProblemException
 					.of(ProblemCode.VERIFY_LOCKED,
 							"Too many failed verifications for this phone; wait before trying again.")
@@ -143,13 +142,12 @@ public final class OtpAdmission {
 	}
 
 	private ProblemException refusal(String phone, RateLimitDecision decision, List<RateLimitDecision> reported) {
-		logger.info("OTP send refused for " + PhoneMasker.mask(phone) + ": " + decision.limitName()
-				+ (decision.cached() ? " (cached)" : ""));
 		return ProblemException
 			.of(ProblemCode.RATE_LIMITED, "Too many code requests (" + decision.limitName() + "); wait before retrying.")
 			.extra("limit", decision.limitName())
 			.retryAfter(decision.retryAfter())
 			.headers(RateLimitHeaders.of(reported))
+			.cached(decision.cached())
 			.build();
 	}
 

@@ -28,21 +28,46 @@ public final class RedisGuard {
 
 	private final Duration timeout;
 
+	private volatile StepObserver observer = StepObserver.NONE;
+
 	public RedisGuard(CircuitRetryAfter circuit, Duration timeout) {
 		this.circuit = circuit;
 		this.timeout = timeout;
 	}
 
+	/** Sets who hears each step's latency and outcome (metrics). */
+	public void observeWith(StepObserver observer) {
+		this.observer = observer;
+	}
+
 	/** Applies timeout and circuit breaker to {@code step}; any failure becomes {@code store_unavailable}. */
 	public <T> Mono<T> guard(String step, Mono<T> call) {
-		return call.timeout(this.timeout)
-			.transformDeferred(CircuitBreakerOperator.of(this.circuit.circuitBreaker()))
-			.onErrorMap(ex -> !(ex instanceof ProblemException), ex -> unavailable(step, ex));
+		return Mono.defer(() -> {
+			long started = System.nanoTime();
+			return call.timeout(this.timeout)
+				.transformDeferred(CircuitBreakerOperator.of(this.circuit.circuitBreaker()))
+				.doOnSuccess(value -> this.observer.observe(step, System.nanoTime() - started, true))
+				.doOnError(ex -> this.observer.observe(step, System.nanoTime() - started, false))
+				.onErrorMap(ex -> !(ex instanceof ProblemException), ex -> unavailable(step, ex));
+		});
 	}
 
 	/** The circuit breaker, for health and metrics. */
 	public CircuitRetryAfter circuit() {
 		return this.circuit;
+	}
+
+	/** Hears every guarded Redis step. */
+	@FunctionalInterface
+	public interface StepObserver {
+
+		/** Hears nothing. */
+		StepObserver NONE = (step, nanos, success) -> {
+		};
+
+		/** One step took {@code nanos} and succeeded or not. */
+		void observe(String step, long nanos, boolean success);
+
 	}
 
 	private ProblemException unavailable(String step, Throwable ex) {

@@ -38,16 +38,20 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 
 	private final OtpAdmission admission;
 
+	private final OtpOutcomes outcomes;
+
 	private final OtpRequestReader reader = new OtpRequestReader();
 
 	private volatile ClientIpResolver clientIps = new ClientIpResolver(0);
 
 	private volatile int clientIpHops;
 
-	public OtpAdmissionGatewayFilterFactory(Supplier<OtpPolicy> policies, OtpAdmission admission) {
+	public OtpAdmissionGatewayFilterFactory(Supplier<OtpPolicy> policies, OtpAdmission admission,
+			OtpOutcomes outcomes) {
 		super(Config.class);
 		this.policies = policies;
 		this.admission = admission;
+		this.outcomes = outcomes;
 	}
 
 	@Override
@@ -86,14 +90,61 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 				return this.admission.admitSend(policy.limits(), phone, clientIp)
 					.flatMap(decisions -> proceed(exchange, chain,
 							new OtpExchange(policy, otpRequest, phone, clientIp, null, decisions))
-						.transform(call -> settleSend(call, exchange, policy, phone, clientIp)));
+						.transform(call -> settleSend(call, exchange, policy, phone, clientIp)))
+					.doOnSuccess(done -> recordSend(exchange, policy, phone, null))
+					.doOnError(ex -> recordSend(exchange, policy, phone, ex));
 			}
 			checkCodeFormat(otpRequest.otpCode(), policy.codeLength());
 			return this.admission.admitVerify(policy.limits(), phone, policy.maxAttempts())
 				.flatMap(admitted -> proceed(exchange, chain, new OtpExchange(policy, otpRequest, phone, clientIp,
 						admitted.reservation(), List.of(admitted.budget())))
-					.transform(call -> settleVerify(call, exchange, policy, phone, admitted)));
+					.transform(call -> settleVerify(call, exchange, policy, phone, admitted)))
+				.doOnSuccess(done -> recordVerify(exchange, phone, null))
+				.doOnError(ex -> recordVerify(exchange, phone, ex));
 		});
+	}
+
+	private void recordSend(ServerWebExchange exchange, OtpPolicy policy, String phone, Throwable error) {
+		OtpExchange.Outcome outcome = outcome(exchange);
+		if (outcome == OtpExchange.Outcome.SENT) {
+			this.outcomes.send(phone, policy.isTestNumber(phone) ? "test_number" : "sent", null, false);
+		}
+		else if (outcome == OtpExchange.Outcome.SEND_FAILED) {
+			this.outcomes.send(phone, "failed", null, false);
+		}
+		else if (error instanceof ProblemException problem && problem.code() == ProblemCode.RATE_LIMITED) {
+			Object limit = problem.extras().get("limit");
+			this.outcomes.send(phone, "refused", (limit != null) ? limit.toString() : null, problem.cached());
+		}
+		else if (error instanceof ProblemException problem && problem.code() == ProblemCode.STORE_UNAVAILABLE) {
+			this.outcomes.send(phone, "store_unavailable", null, false);
+		}
+	}
+
+	private void recordVerify(ServerWebExchange exchange, String phone, Throwable error) {
+		OtpExchange.Outcome outcome = outcome(exchange);
+		String recorded = null;
+		if (outcome == OtpExchange.Outcome.VERIFIED) {
+			recorded = "verified";
+		}
+		else if (outcome == OtpExchange.Outcome.WRONG_CODE) {
+			recorded = "invalid";
+		}
+		else if (outcome == OtpExchange.Outcome.NO_CODE) {
+			recorded = "expired";
+		}
+		else if (error instanceof ProblemException problem) {
+			recorded = switch (problem.code()) {
+				case OTP_EXPIRED -> "expired";
+				case OTP_ATTEMPTS_EXHAUSTED -> "exhausted";
+				case VERIFY_LOCKED -> "locked";
+				case STORE_UNAVAILABLE -> "store_unavailable";
+				default -> null;
+			};
+		}
+		if (recorded != null) {
+			this.outcomes.verify(phone, recorded);
+		}
 	}
 
 	private Mono<Void> proceed(ServerWebExchange exchange, GatewayFilterChain chain, OtpExchange otp) {

@@ -27,6 +27,8 @@ public final class ProblemException extends RuntimeException {
 
 	private final HttpHeaders headers;
 
+	private final boolean cached;
+
 	private ProblemException(Builder builder) {
 		super(builder.detail, builder.cause, false, false);
 		this.code = builder.code;
@@ -34,6 +36,7 @@ public final class ProblemException extends RuntimeException {
 		this.retryAfter = builder.retryAfter;
 		this.extras = Collections.unmodifiableMap(new LinkedHashMap<>(builder.extras));
 		this.headers = HttpHeaders.readOnlyHttpHeaders(builder.headers);
+		this.cached = builder.cached;
 	}
 
 	public static Builder of(ProblemCode code, String detail) {
@@ -68,6 +71,11 @@ public final class ProblemException extends RuntimeException {
 		return this.headers;
 	}
 
+	/** Whether the refusal was decided in-process without asking Redis (not part of the answer). */
+	public boolean cached() {
+		return this.cached;
+	}
+
 	/** Builds a {@link ProblemException}. */
 	public static final class Builder {
 
@@ -84,6 +92,8 @@ public final class ProblemException extends RuntimeException {
 		private final Map<String, Object> extras = new LinkedHashMap<>();
 
 		private final HttpHeaders headers = new HttpHeaders();
+
+		private boolean cached;
 
 		private Builder(ProblemCode code, String detail) {
 			this.code = Objects.requireNonNull(code);
@@ -108,6 +118,11 @@ public final class ProblemException extends RuntimeException {
 
 		public Builder headers(HttpHeaders headers) {
 			this.headers.addAll(headers);
+			return this;
+		}
+
+		public Builder cached(boolean cached) {
+			this.cached = cached;
 			return this;
 		}
 

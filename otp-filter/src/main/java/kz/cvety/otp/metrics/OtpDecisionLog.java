@@ -1,0 +1,50 @@
+package kz.cvety.otp.metrics;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import kz.cvety.otp.phone.PhoneMasker;
+import kz.cvety.otp.web.OtpOutcomes;
+
+/**
+ * One log line per OTP decision, with the masked phone, the outcome and the limit, never a code or a secret;
+ * and the matching counters when metrics are on. Refusals answered from the in-process cache go to DEBUG, so a
+ * bot hammering one blocked phone cannot flood the log.
+ */
+public final class OtpDecisionLog implements OtpOutcomes {
+
+	private static final Log logger = LogFactory.getLog("kz.cvety.otp.decisions");
+
+	private final @Nullable OtpMetrics metrics;
+
+	public OtpDecisionLog(@Nullable OtpMetrics metrics) {
+		this.metrics = metrics;
+	}
+
+	@Override
+	public void send(String phone, String outcome, @Nullable String limit, boolean cached) {
+		String line = "otp.send phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome
+				+ ((limit != null) ? " limit=" + limit : "");
+		if (cached) {
+			if (logger.isDebugEnabled()) {
+				logger.debug(line + " source=cache");
+			}
+		}
+		else {
+			logger.info(line);
+		}
+		if (this.metrics != null && ("sent".equals(outcome) || "failed".equals(outcome) || "test_number".equals(outcome))) {
+			this.metrics.send(outcome);
+		}
+	}
+
+	@Override
+	public void verify(String phone, String outcome) {
+		logger.info("otp.verify phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome);
+		if (this.metrics != null && !"store_unavailable".equals(outcome)) {
+			this.metrics.verify(outcome);
+		}
+	}
+
+}

@@ -1,0 +1,165 @@
+package kz.cvety.otp.metrics;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import kz.cvety.otp.ratelimit.OtpAdmission.AdmissionListener;
+import kz.cvety.otp.ratelimit.RateLimitDecision;
+import kz.cvety.otp.store.RedisGuard;
+
+/**
+ * The OTP feature's Micrometer meters: sends and verifications by outcome, limit decisions by limit and
+ * outcome, SMS and Redis latency, circuit breaker states, and the send-to-verify conversion ratio an
+ * SMS-pumping alarm watches. No phone number is ever a tag.
+ */
+public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObserver {
+
+	/** Counter of request-otp that reached the handler, tag {@code outcome}: sent, failed, test_number. */
+	public static final String SENDS = "cvety.otp.sends";
+
+	/** Counter of verify-otp, tag {@code outcome}: verified, invalid, expired, exhausted, locked. */
+	public static final String VERIFICATIONS = "cvety.otp.verifications";
+
+	/** Counter of limit decisions, tags {@code limit}, {@code outcome}, {@code source}. */
+	public static final String LIMIT_DECISIONS = "cvety.otp.limit.decisions";
+
+	/** Timer of SMS sends, tag {@code outcome}: success, failure. */
+	public static final String SMS_SEND = "cvety.otp.sms.send";
+
+	/** Timer of Redis steps, tags {@code step} and {@code outcome}. */
+	public static final String REDIS_STEP = "cvety.otp.redis.step";
+
+	/** Gauge: verified / sent over the last 15 minutes on this instance. */
+	public static final String CONVERSION_RATIO = "cvety.otp.conversion.ratio";
+
+	private static final int WINDOW_MINUTES = 15;
+
+	private final MeterRegistry registry;
+
+	private final Clock clock;
+
+	// One slot per minute for the conversion window: [minute index] -> count; slot reuse resets stale minutes.
+	private final AtomicLongArray sentPerMinute = new AtomicLongArray(WINDOW_MINUTES);
+
+	private final AtomicLongArray verifiedPerMinute = new AtomicLongArray(WINDOW_MINUTES);
+
+	private final AtomicLongArray slotMinute = new AtomicLongArray(WINDOW_MINUTES);
+
+	public OtpMetrics(MeterRegistry registry, Clock clock, List<CircuitBreaker> circuitBreakers) {
+		this.registry = registry;
+		this.clock = clock;
+		Gauge.builder(CONVERSION_RATIO, this, OtpMetrics::conversionRatio)
+			.description("Verified codes per sent code over the last 15 minutes (SMS pumping shows as a fall)")
+			.register(registry);
+		// Resilience4j's binder reads a registry; ours are built elsewhere, so put them into one of their own.
+		CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+		for (CircuitBreaker circuitBreaker : circuitBreakers) {
+			breakers.circuitBreaker(circuitBreaker.getName());
+			breakers.replace(circuitBreaker.getName(), circuitBreaker);
+		}
+		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+	}
+
+	/** Counts a request-otp outcome: {@code sent}, {@code failed} or {@code test_number}. */
+	public void send(String outcome) {
+		Counter.builder(SENDS).description("Codes requested that reached the handler, by outcome")
+			.tag("outcome", outcome)
+			.register(this.registry)
+			.increment();
+		if ("sent".equals(outcome) || "test_number".equals(outcome)) {
+			add(this.sentPerMinute);
+		}
+	}
+
+	/** Counts a verify-otp outcome: verified, invalid, expired, exhausted or locked. */
+	public void verify(String outcome) {
+		Counter.builder(VERIFICATIONS).description("Verification attempts, by outcome")
+			.tag("outcome", outcome)
+			.register(this.registry)
+			.increment();
+		if ("verified".equals(outcome)) {
+			add(this.verifiedPerMinute);
+		}
+	}
+
+	@Override
+	public void decided(RateLimitDecision decision, boolean dryRun) {
+		String outcome = decision.allowed() ? "admitted" : (dryRun ? "dry_run_refused" : "refused");
+		decision(decision.limitName(), outcome, decision.cached() ? "cache" : "redis");
+	}
+
+	@Override
+	public void failedOpen(String limitName) {
+		decision(limitName, "failed_open", "redis");
+	}
+
+	@Override
+	public void observe(String step, long nanos, boolean success) {
+		Timer.builder(REDIS_STEP).description("Latency of the OTP feature's Redis steps")
+			.tag("step", step)
+			.tag("outcome", success ? "success" : "failure")
+			.publishPercentileHistogram()
+			.register(this.registry)
+			.record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	/** Records one SMS send. */
+	public void smsSent(Duration took, boolean success) {
+		Timer.builder(SMS_SEND).description("Latency of SMS sends, retries included")
+			.tag("outcome", success ? "success" : "failure")
+			.publishPercentileHistogram()
+			.register(this.registry)
+			.record(took);
+	}
+
+	/** Verified / sent over the last 15 minutes; NaN when nothing was sent. */
+	double conversionRatio() {
+		long minute = currentMinute();
+		long sent = 0;
+		long verified = 0;
+		for (int slot = 0; slot < WINDOW_MINUTES; slot++) {
+			if (minute - this.slotMinute.get(slot) < WINDOW_MINUTES) {
+				sent += this.sentPerMinute.get(slot);
+				verified += this.verifiedPerMinute.get(slot);
+			}
+		}
+		return (sent == 0) ? Double.NaN : Math.min(1.0, (double) verified / sent);
+	}
+
+	private void decision(String limit, String outcome, String source) {
+		Counter.builder(LIMIT_DECISIONS).description("Rate limit decisions, by limit and outcome")
+			.tag("limit", limit.toLowerCase(Locale.ROOT))
+			.tag("outcome", outcome)
+			.tag("source", source)
+			.register(this.registry)
+			.increment();
+	}
+
+	private void add(AtomicLongArray counts) {
+		long minute = currentMinute();
+		int slot = (int) (minute % WINDOW_MINUTES);
+		long previous = this.slotMinute.get(slot);
+		if (previous != minute && this.slotMinute.compareAndSet(slot, previous, minute)) {
+			this.sentPerMinute.set(slot, 0);
+			this.verifiedPerMinute.set(slot, 0);
+		}
+		counts.incrementAndGet(slot);
+	}
+
+	private long currentMinute() {
+		return this.clock.millis() / 60_000;
+	}
+
+}

@@ -1,0 +1,33 @@
+package kz.cvety.otp.web;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Hears how each OTP request ended, once per request, after the phone was read: for the decision log line and
+ * the metrics.
+ */
+public interface OtpOutcomes {
+
+	/** Hears nothing. */
+	OtpOutcomes NONE = new OtpOutcomes() {
+	};
+
+	/**
+	 * A request-otp ended.
+	 * @param phone the phone in E.164 (mask it before logging)
+	 * @param outcome sent, test_number, failed, refused or store_unavailable
+	 * @param limit the limit that refused, if any
+	 * @param cached whether the refusal came from the in-process cache
+	 */
+	default void send(String phone, String outcome, @Nullable String limit, boolean cached) {
+	}
+
+	/**
+	 * A verify-otp ended.
+	 * @param phone the phone in E.164 (mask it before logging)
+	 * @param outcome verified, invalid, expired, exhausted, locked or store_unavailable
+	 */
+	default void verify(String phone, String outcome) {
+	}
+
+}
