@@ -113,6 +113,21 @@ class BackendProxyIT {
 	}
 
 	@Test
+	void propagatesTheCallersRequestIdOrMakesOne() {
+		this.client.get().uri("/api/profile").header("X-Request-Id", "req-12345678").exchange()
+			.expectStatus().isOk()
+			.expectHeader().valueEquals("X-Request-Id", "req-12345678");
+		assertThat(backend.requests().get(0).headers().get("X-Request-Id")).isEqualTo("req-12345678");
+
+		backend.reset();
+		String made = this.client.get().uri("/api/profile").header("X-Request-Id", "x".repeat(200)).exchange()
+			.expectStatus().isOk()
+			.returnResult(Void.class).getResponseHeaders().getFirst("X-Request-Id");
+		assertThat(made).matches("[0-9a-f-]{36}");
+		assertThat(backend.requests().get(0).headers().getAll("X-Request-Id")).containsExactly(made);
+	}
+
+	@Test
 	void slowBackendGivesGatewayTimeoutProblem() {
 		backend.respond(request -> Reply.json(200, "{}").delayedBy(Duration.ofSeconds(3)));
 

@@ -18,6 +18,7 @@ import org.springframework.core.env.Environment;
 import kz.cvety.otp.edge.EdgeProperties;
 import kz.cvety.otp.edge.StrictStartupChecks;
 import kz.cvety.otp.web.ProblemExceptionHandler;
+import kz.cvety.otp.web.RequestIdFilter;
 import kz.cvety.otp.web.VerificationHeaderStripFilter;
 
 /**
@@ -39,6 +40,12 @@ public final class EdgeAutoConfiguration {
 	@ConditionalOnMissingBean
 	VerificationHeaderStripFilter verificationHeaderStripFilter() {
 		return new VerificationHeaderStripFilter();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RequestIdFilter requestIdFilter() {
+		return new RequestIdFilter();
 	}
 
 	@Bean

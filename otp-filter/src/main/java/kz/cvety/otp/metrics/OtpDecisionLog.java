@@ -23,9 +23,10 @@ public final class OtpDecisionLog implements OtpOutcomes {
 	}
 
 	@Override
-	public void send(String phone, String outcome, @Nullable String limit, boolean cached) {
+	public void send(String phone, String outcome, @Nullable String limit, boolean cached,
+			@Nullable String requestId) {
 		String line = "otp.send phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome
-				+ ((limit != null) ? " limit=" + limit : "");
+				+ ((limit != null) ? " limit=" + limit : "") + " request_id=" + requestId;
 		if (cached) {
 			if (logger.isDebugEnabled()) {
 				logger.debug(line + " source=cache");
@@ -40,8 +41,8 @@ public final class OtpDecisionLog implements OtpOutcomes {
 	}
 
 	@Override
-	public void verify(String phone, String outcome) {
-		logger.info("otp.verify phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome);
+	public void verify(String phone, String outcome, @Nullable String requestId) {
+		logger.info("otp.verify phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome + " request_id=" + requestId);
 		if (this.metrics != null && !"store_unavailable".equals(outcome)) {
 			this.metrics.verify(outcome);
 		}

@@ -107,17 +107,19 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	private void recordSend(ServerWebExchange exchange, OtpPolicy policy, String phone, Throwable error) {
 		OtpExchange.Outcome outcome = outcome(exchange);
 		if (outcome == OtpExchange.Outcome.SENT) {
-			this.outcomes.send(phone, policy.isTestNumber(phone) ? "test_number" : "sent", null, false);
+			this.outcomes.send(phone, policy.isTestNumber(phone) ? "test_number" : "sent", null, false,
+					RequestIdFilter.of(exchange));
 		}
 		else if (outcome == OtpExchange.Outcome.SEND_FAILED) {
-			this.outcomes.send(phone, "failed", null, false);
+			this.outcomes.send(phone, "failed", null, false, RequestIdFilter.of(exchange));
 		}
 		else if (error instanceof ProblemException problem && problem.code() == ProblemCode.RATE_LIMITED) {
 			Object limit = problem.extras().get("limit");
-			this.outcomes.send(phone, "refused", (limit != null) ? limit.toString() : null, problem.cached());
+			this.outcomes.send(phone, "refused", (limit != null) ? limit.toString() : null, problem.cached(),
+					RequestIdFilter.of(exchange));
 		}
 		else if (error instanceof ProblemException problem && problem.code() == ProblemCode.STORE_UNAVAILABLE) {
-			this.outcomes.send(phone, "store_unavailable", null, false);
+			this.outcomes.send(phone, "store_unavailable", null, false, RequestIdFilter.of(exchange));
 		}
 	}
 
@@ -143,7 +145,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			};
 		}
 		if (recorded != null) {
-			this.outcomes.verify(phone, recorded);
+			this.outcomes.verify(phone, recorded, RequestIdFilter.of(exchange));
 		}
 	}
 

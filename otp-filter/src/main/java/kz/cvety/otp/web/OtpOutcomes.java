@@ -18,16 +18,19 @@ public interface OtpOutcomes {
 	 * @param outcome sent, test_number, failed, refused or store_unavailable
 	 * @param limit the limit that refused, if any
 	 * @param cached whether the refusal came from the in-process cache
+	 * @param requestId the request's {@code X-Request-Id}
 	 */
-	default void send(String phone, String outcome, @Nullable String limit, boolean cached) {
+	default void send(String phone, String outcome, @Nullable String limit, boolean cached,
+			@Nullable String requestId) {
 	}
 
 	/**
 	 * A verify-otp ended.
 	 * @param phone the phone in E.164 (mask it before logging)
 	 * @param outcome verified, invalid, expired, exhausted, locked or store_unavailable
+	 * @param requestId the request's {@code X-Request-Id}
 	 */
-	default void verify(String phone, String outcome) {
+	default void verify(String phone, String outcome, @Nullable String requestId) {
 	}
 
 }

@@ -1,0 +1,52 @@
+package kz.cvety.otp.web;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+/**
+ * Gives every request an {@value #HEADER}: the caller's if it is a sane token, else a new UUID. The id goes to
+ * the backend with the proxied request, back to the client on the answer, and into the OTP decision log, so one
+ * login can be followed across the edge and the backend.
+ */
+public final class RequestIdFilter implements WebFilter, Ordered {
+
+	/** The request id header. */
+	public static final String HEADER = "X-Request-Id";
+
+	/** Exchange attribute holding the request id. */
+	public static final String ATTRIBUTE = RequestIdFilter.class.getName() + ".id";
+
+	// Anything else (over-long, control characters, separators) is replaced rather than logged or forwarded.
+	private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{8,64}");
+
+	@Override
+	public int getOrder() {
+		return Ordered.HIGHEST_PRECEDENCE + 1;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		String given = exchange.getRequest().getHeaders().getFirst(HEADER);
+		String id = (given != null && SANE.matcher(given).matches()) ? given : UUID.randomUUID().toString();
+		exchange.getAttributes().put(ATTRIBUTE, id);
+		exchange.getResponse().getHeaders().set(HEADER, id);
+		if (id.equals(given)) {
+			return chain.filter(exchange);
+		}
+		return chain.filter(exchange.mutate().request(request -> request.headers(headers -> headers.set(HEADER, id))).build());
+	}
+
+	/** The request id of {@code exchange}, if this filter ran. */
+	public static @Nullable String of(ServerWebExchange exchange) {
+		return exchange.getAttribute(ATTRIBUTE);
+	}
+
+}
