@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import kz.cvety.otp.ratelimit.OtpAdmission.AdmissionListener;
+import kz.cvety.otp.ratelimit.OtpLimitPolicies;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.store.RedisGuard;
 
@@ -70,14 +71,23 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 			breakers.replace(circuitBreaker.getName(), circuitBreaker);
 		}
 		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+		// Series exist from the start at zero, so rate() and alerts see the first event too.
+		for (String outcome : List.of("sent", "failed", "test_number")) {
+			sendCounter(outcome);
+		}
+		for (String outcome : List.of("verified", "invalid", "expired", "exhausted", "locked")) {
+			verifyCounter(outcome);
+		}
+		for (String limit : List.of(OtpLimitPolicies.SEND_PER_PHONE, OtpLimitPolicies.SEND_PER_IP,
+				OtpLimitPolicies.SEND_GLOBAL, OtpLimitPolicies.VERIFY_FAILURES_PER_PHONE)) {
+			decisionCounter(limit, "admitted", "redis");
+			decisionCounter(limit, "refused", "redis");
+		}
 	}
 
 	/** Counts a request-otp outcome: {@code sent}, {@code failed} or {@code test_number}. */
 	public void send(String outcome) {
-		Counter.builder(SENDS).description("Codes requested that reached the handler, by outcome")
-			.tag("outcome", outcome)
-			.register(this.registry)
-			.increment();
+		sendCounter(outcome).increment();
 		if ("sent".equals(outcome) || "test_number".equals(outcome)) {
 			add(this.sentPerMinute);
 		}
@@ -85,10 +95,7 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 
 	/** Counts a verify-otp outcome: verified, invalid, expired, exhausted or locked. */
 	public void verify(String outcome) {
-		Counter.builder(VERIFICATIONS).description("Verification attempts, by outcome")
-			.tag("outcome", outcome)
-			.register(this.registry)
-			.increment();
+		verifyCounter(outcome).increment();
 		if ("verified".equals(outcome)) {
 			add(this.verifiedPerMinute);
 		}
@@ -139,12 +146,27 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	}
 
 	private void decision(String limit, String outcome, String source) {
-		Counter.builder(LIMIT_DECISIONS).description("Rate limit decisions, by limit and outcome")
+		decisionCounter(limit, outcome, source).increment();
+	}
+
+	private Counter sendCounter(String outcome) {
+		return Counter.builder(SENDS).description("Codes requested that reached the handler, by outcome")
+			.tag("outcome", outcome)
+			.register(this.registry);
+	}
+
+	private Counter verifyCounter(String outcome) {
+		return Counter.builder(VERIFICATIONS).description("Verification attempts, by outcome")
+			.tag("outcome", outcome)
+			.register(this.registry);
+	}
+
+	private Counter decisionCounter(String limit, String outcome, String source) {
+		return Counter.builder(LIMIT_DECISIONS).description("Rate limit decisions, by limit and outcome")
 			.tag("limit", limit.toLowerCase(Locale.ROOT))
 			.tag("outcome", outcome)
 			.tag("source", source)
-			.register(this.registry)
-			.increment();
+			.register(this.registry);
 	}
 
 	private void add(AtomicLongArray counts) {
