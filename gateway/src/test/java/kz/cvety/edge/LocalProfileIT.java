@@ -5,8 +5,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -20,10 +23,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * With no profile named and no Redis configured, the gateway runs the local profile on an embedded
  * redis-server, healthy, and stops that server on shutdown.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class LocalProfileIT {
 
 	@Test
-	void defaultProfileRunsOnEmbeddedRedisAndStopsItOnShutdown() throws IOException {
+	void defaultProfileRunsOnEmbeddedRedisAndStopsItOnShutdown(CapturedOutput output) throws IOException {
 		int redisPort;
 		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class)
 			.properties("server.port=0")
@@ -37,6 +41,9 @@ class LocalProfileIT {
 				.expectStatus().isOk()
 				.expectBody().jsonPath("$.components.redis.status").isEqualTo("UP");
 			assertThat(canConnect(redisPort)).isTrue();
+			assertThat(output).contains("Cvety Edge is running (local profile) at http://localhost:" + port)
+				.contains("embedded redis-server on 127.0.0.1:" + redisPort)
+				.contains("curl -s -X POST http://localhost:" + port + "/api/auth/request-otp");
 		}
 		assertThatThrownBy(() -> canConnect(redisPort)).isInstanceOf(IOException.class);
 	}
