@@ -76,7 +76,9 @@ import kz.cvety.otp.web.OtpRoutes;
  * The OTP feature for a Spring Cloud Gateway (WebFlux) application: the {@code OtpAdmission} route filter, the
  * Redis store and rate limiter, the SMS sender, the verification token and the embedded handler.
  */
-@AutoConfiguration(after = DataRedisReactiveAutoConfiguration.class)
+// After the Resilience4J circuit breaker factory, or the hand-off (conditional on that bean) is never created.
+@AutoConfiguration(after = DataRedisReactiveAutoConfiguration.class,
+		afterName = "org.springframework.cloud.circuitbreaker.resilience4j.ReactiveResilience4JAutoConfiguration")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
