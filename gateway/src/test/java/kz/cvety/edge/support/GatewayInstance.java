@@ -70,6 +70,11 @@ public final class GatewayInstance implements AutoCloseable {
 		return "http://127.0.0.1:" + this.port;
 	}
 
+	/** The Redis key prefix of this instance: every key it writes starts with it. */
+	public String keyPrefix() {
+		return this.context.getEnvironment().getRequiredProperty("cvety.otp.redis.key-prefix");
+	}
+
 	public ConfigurableApplicationContext context() {
 		return this.context;
 	}

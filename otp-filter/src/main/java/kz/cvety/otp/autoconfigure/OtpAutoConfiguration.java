@@ -89,8 +89,11 @@ import kz.cvety.otp.web.RateLimitGatewayFilterFactory;
  * The OTP feature for a Spring Cloud Gateway (WebFlux) application: the {@code OtpAdmission} route filter, the
  * Redis store and rate limiter, the SMS sender, the verification token and the embedded handler.
  */
+// After the meter registry and the Resilience4J circuit breaker factory: the metrics and the hand-off are
+// conditional on those beans, and would silently not exist otherwise.
 @AutoConfiguration(after = DataRedisReactiveAutoConfiguration.class,
-		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
+		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+				"org.springframework.cloud.circuitbreaker.resilience4j.ReactiveResilience4JAutoConfiguration" })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
@@ -311,8 +314,14 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpHandler otpHandler(OtpService service, ObjectProvider<BackendHandoff> handoff) {
-		return new OtpHandler(service, handoff.getIfAvailable());
+	OtpHandler otpHandler(OtpService service, ObjectProvider<BackendHandoff> handoff, OtpProperties otp) {
+		BackendHandoff backend = handoff.getIfAvailable();
+		if (otp.getHandoff().isEnabled() && backend == null) {
+			throw new UnsafeConfigurationException("cvety.otp.handoff.enabled",
+					"is true, but there is no ReactiveCircuitBreakerFactory to guard the backend with",
+					"Add spring-cloud-starter-circuitbreaker-reactor-resilience4j, or turn the hand-off off.");
+		}
+		return new OtpHandler(service, backend);
 	}
 
 	@Bean

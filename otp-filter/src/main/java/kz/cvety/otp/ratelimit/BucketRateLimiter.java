@@ -4,11 +4,14 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -29,6 +32,14 @@ public final class BucketRateLimiter {
 	private final RedisGuard guard;
 
 	private final AtomicLong configurationVersion = new AtomicLong(System.currentTimeMillis());
+
+	// Concurrent requests for one key share a proxy whose batching merges them into one compare-and-swap at a
+	// time; with a proxy per request, a burst on one phone makes every request retry its CAS against all the
+	// others until the Redis step times out (and the timeouts open the Redis circuit for everyone).
+	private final Cache<String, Proxy> proxies = Caffeine.newBuilder()
+		.maximumSize(100_000)
+		.expireAfterAccess(Duration.ofMinutes(1))
+		.build();
 
 	public BucketRateLimiter(LettuceBuckets buckets, BlockedKeys blocked, RedisGuard guard) {
 		this.buckets = buckets;
@@ -76,13 +87,26 @@ public final class BucketRateLimiter {
 	public void limitsChanged() {
 		this.configurationVersion.updateAndGet(previous -> Math.max(previous + 1, System.currentTimeMillis()));
 		this.blocked.clear();
+		this.proxies.invalidateAll();
 	}
 
 	private AsyncBucketProxy bucket(AsyncProxyManager<String> manager, LimitPolicy policy, String key) {
+		long version = this.configurationVersion.get();
+		Proxy cached = this.proxies.getIfPresent(key);
+		if (cached != null && cached.policy() == policy && cached.version() == version) {
+			return cached.bucket();
+		}
+		return this.proxies.asMap().compute(key, (k, existing) -> (existing != null && existing.policy() == policy
+				&& existing.version() == version) ? existing : newProxy(manager, policy, key, version)).bucket();
+	}
+
+	private static Proxy newProxy(AsyncProxyManager<String> manager, LimitPolicy policy, String key, long version) {
 		BucketConfiguration configuration = policy.bucketConfiguration();
-		return manager.builder()
-			.withImplicitConfigurationReplacement(this.configurationVersion.get(), TokensInheritanceStrategy.AS_IS)
+		AsyncBucketProxy bucket = manager.builder()
+			.withImplicitConfigurationReplacement(version, TokensInheritanceStrategy.AS_IS)
+			.withOptimization(Optimizations.batching())
 			.build(key, () -> CompletableFuture.completedFuture(configuration));
+		return new Proxy(policy, version, bucket);
 	}
 
 	private static RateLimitDecision decision(LimitPolicy policy, ConsumptionProbe probe) {
@@ -90,6 +114,9 @@ public final class BucketRateLimiter {
 		Duration reset = Duration.ofNanos(probe.getNanosToWaitForReset());
 		return new RateLimitDecision(policy.name(), probe.isConsumed(), policy.quota(), probe.getRemainingTokens(),
 				retryAfter, reset, false);
+	}
+
+	private record Proxy(LimitPolicy policy, long version, AsyncBucketProxy bucket) {
 	}
 
 }

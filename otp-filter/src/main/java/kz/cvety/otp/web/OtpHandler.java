@@ -1,5 +1,6 @@
 package kz.cvety.otp.web;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -80,7 +81,13 @@ public final class OtpHandler {
 	private Mono<ServerResponse> verified(ServerWebExchange exchange, OtpExchange otp) {
 		setOutcome(exchange, OtpExchange.Outcome.VERIFIED);
 		String token = this.service.token(otp.phone());
-		if (otp.policy().handoff() && this.handoff != null) {
+		if (otp.policy().handoff()) {
+			if (this.handoff == null) {
+				return Mono.error(ProblemException
+					.of(ProblemCode.BACKEND_UNAVAILABLE, "The backend hand-off is not available.")
+					.retryAfter(Duration.ofSeconds(30))
+					.build());
+			}
 			return this.handoff.forward(exchange, otp, token);
 		}
 		Map<String, Object> body = new LinkedHashMap<>();

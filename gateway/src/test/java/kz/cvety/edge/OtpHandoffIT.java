@@ -1,0 +1,151 @@
+package kz.cvety.edge;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec;
+
+import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.SmsSink;
+import kz.cvety.otp.testing.HttpStub;
+import kz.cvety.otp.testing.HttpStub.Recorded;
+import kz.cvety.otp.testing.HttpStub.Reply;
+
+import static kz.cvety.edge.support.OtpApi.VERIFY_OTP;
+import static kz.cvety.edge.support.OtpApi.expectProblem;
+import static kz.cvety.edge.support.OtpApi.otherCode;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * With {@code cvety.otp.handoff.enabled=true} a verified request goes on to the backend (a real HTTP server on
+ * loopback) with the gateway's verification token, and the backend's answer goes back to the client; nothing
+ * that failed verification ever reaches the backend.
+ */
+class OtpHandoffIT {
+
+	static SmsSink sms;
+
+	static HttpStub backend;
+
+	static GatewayInstance gateway;
+
+	static OtpApi api;
+
+	@BeforeAll
+	static void start() {
+		sms = new SmsSink();
+		backend = HttpStub.start();
+		gateway = GatewayInstance.start(sms.url(), Map.of("cvety.otp.handoff.enabled", "true", "cvety.backend-url",
+				backend.url(), "cvety.otp.limits.send-per-ip", "1000/1m"));
+		api = new OtpApi(gateway);
+	}
+
+	@AfterAll
+	static void stop() {
+		gateway.close();
+		backend.close();
+		sms.close();
+	}
+
+	@BeforeEach
+	void reset() {
+		sms.reset();
+		backend.reset();
+		backend.respond(request -> Reply.json(200, "{\"ok\":true}"));
+	}
+
+	@Test
+	void verifiedRequestReachesTheBackendWithTheTokenAndTheBackendAnswerIsRelayed() {
+		String phone = "+77011234567";
+		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(backend.requests()).isEmpty();
+		String body = "{ \"phone\": \"8 701 123 45 67\", \"otp_code\": \"" + sms.lastCode(phone)
+				+ "\", \"device\": \"ios\" }";
+		backend.respond(request -> Reply.json(201, "{\"access_token\":\"backend-session\",\"user_id\":7}")
+			.withHeader("Set-Cookie", "session=abc; HttpOnly")
+			.withHeader("X-Backend", "yes"));
+
+		api.client().post().uri(URI.create(gateway.url() + VERIFY_OTP + "?next=%2Fcart&q=%D1%80%D0%BE%D0%B7%D1%8B"))
+			.contentType(MediaType.APPLICATION_JSON)
+			.header("X-Request-Id", "req-42")
+			.header("Authorization", "Bearer guest")
+			.header("X-Otp-Verification", "forged.by.client")
+			.bodyValue(body)
+			.exchange()
+			.expectStatus().isCreated()
+			.expectHeader().valueEquals("X-Backend", "yes")
+			.expectHeader().valueEquals("Set-Cookie", "session=abc; HttpOnly")
+			.expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
+			.expectBody().json("{\"access_token\":\"backend-session\",\"user_id\":7}");
+
+		assertThat(backend.requests()).hasSize(1);
+		Recorded forwarded = backend.requests().get(0);
+		assertThat(forwarded.method()).isEqualTo("POST");
+		assertThat(forwarded.uri()).isEqualTo(VERIFY_OTP + "?next=%2Fcart&q=%D1%80%D0%BE%D0%B7%D1%8B");
+		assertThat(forwarded.body()).isEqualTo(body);
+		assertThat(forwarded.headers().get("Content-Type")).startsWith("application/json");
+		assertThat(forwarded.headers().get("X-Request-Id")).isEqualTo("req-42");
+		assertThat(forwarded.headers().get("Authorization")).isEqualTo("Bearer guest");
+		List<String> tokens = forwarded.headers().getAll("X-Otp-Verification");
+		assertThat(tokens).hasSize(1).doesNotContain("forged.by.client");
+		OtpApi.checkToken(tokens.get(0), phone);
+	}
+
+	@Test
+	void backendErrorAnswersAreRelayedAsTheBackendSentThem() {
+		String phone = "+77021234567";
+		api.requestOtp(phone).expectStatus().isOk();
+		backend.respond(request -> Reply.json(409, "{\"detail\":\"account disabled\"}"));
+
+		api.verifyOtp(phone, sms.lastCode(phone))
+			.expectStatus().isEqualTo(409)
+			.expectBody().json("{\"detail\":\"account disabled\"}");
+	}
+
+	@Test
+	void failedVerificationsNeverReachTheBackend() {
+		String phone = "+77051234567";
+		api.requestOtp(phone).expectStatus().isOk();
+		String code = sms.lastCode(phone);
+
+		api.client().post().uri(VERIFY_OTP)
+			.contentType(MediaType.APPLICATION_JSON)
+			.header("X-Otp-Verification", "forged.by.client")
+			.bodyValue(OtpApi.json("phone", phone, "otp_code", otherCode(code)))
+			.exchange()
+			.expectStatus().isUnauthorized()
+			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody().jsonPath("$.code").isEqualTo("otp_invalid");
+		expectProblem(api.verifyOtp(phone, "12345"), 400, "invalid_code_format");
+		expectProblem(api.verifyOtp("+77051234568", code), 401, "otp_expired");
+		expectProblem(api.post(VERIFY_OTP, "{\"phone\":\"" + phone + "\"}"), 400, "malformed_request");
+
+		assertThat(backend.requests()).isEmpty();
+	}
+
+	@Test
+	void backendHangingUpDuringHandoffGivesBackendUnavailable() {
+		String phone = "+77071234567";
+		api.requestOtp(phone).expectStatus().isOk();
+		backend.respond(request -> Reply.hangUp());
+
+		expectBackendUnavailable(api.verifyOtp(phone, sms.lastCode(phone)));
+		assertThat(backend.requests()).hasSize(1);
+	}
+
+	private static void expectBackendUnavailable(ResponseSpec response) {
+		String retryAfter = expectProblem(response, 503, "backend_unavailable").returnResult()
+			.getResponseHeaders()
+			.getFirst("Retry-After");
+		assertThat(Long.parseLong(retryAfter)).isPositive();
+	}
+
+}
