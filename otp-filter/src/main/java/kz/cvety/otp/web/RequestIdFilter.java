@@ -25,7 +25,7 @@ public final class RequestIdFilter implements WebFilter, Ordered {
 	public static final String ATTRIBUTE = RequestIdFilter.class.getName() + ".id";
 
 	// Anything else (over-long, control characters, separators) is replaced rather than logged or forwarded.
-	private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{8,64}");
+	private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
 	@Override
 	public int getOrder() {
