@@ -17,6 +17,7 @@ import org.springframework.core.env.Environment;
 
 import kz.cvety.otp.edge.EdgeProperties;
 import kz.cvety.otp.edge.StrictStartupChecks;
+import kz.cvety.otp.web.PathGuardFilter;
 import kz.cvety.otp.web.ProblemExceptionHandler;
 import kz.cvety.otp.web.RequestIdFilter;
 import kz.cvety.otp.web.VerificationHeaderStripFilter;
@@ -40,6 +41,12 @@ public final class EdgeAutoConfiguration {
 	@ConditionalOnMissingBean
 	VerificationHeaderStripFilter verificationHeaderStripFilter() {
 		return new VerificationHeaderStripFilter();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PathGuardFilter pathGuardFilter() {
+		return new PathGuardFilter();
 	}
 
 	@Bean
