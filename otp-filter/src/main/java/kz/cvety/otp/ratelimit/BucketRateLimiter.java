@@ -4,11 +4,14 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -18,7 +21,10 @@ import kz.cvety.otp.store.RedisGuard;
  * Counts with bucket4j token buckets kept in Redis (async API only: nothing blocks the event loop). Refusals
  * are remembered in {@link BlockedKeys} until a token is back, so hammering a blocked key costs no Redis
  * call. When ops change a limit, the new configuration replaces the stored one in every live bucket on its
- * next use (bucket4j implicit configuration replacement, newest version wins across instances).
+ * next use (bucket4j implicit configuration replacement, newest version wins across instances). Each key's
+ * bucket proxy is kept and batches concurrent requests into one Redis call: bucket4j's Redis integration is
+ * compare-and-swap based, and a burst on one key (one phone, one IP, the global budget) would otherwise retry
+ * its CAS once per contender, until the command timeout.
  */
 public final class BucketRateLimiter {
 
@@ -29,6 +35,11 @@ public final class BucketRateLimiter {
 	private final RedisGuard guard;
 
 	private final AtomicLong configurationVersion = new AtomicLong(System.currentTimeMillis());
+
+	private final Cache<ProxyKey, AsyncBucketProxy> proxies = Caffeine.newBuilder()
+		.maximumSize(100_000)
+		.expireAfterAccess(Duration.ofMinutes(1))
+		.build();
 
 	public BucketRateLimiter(LettuceBuckets buckets, BlockedKeys blocked, RedisGuard guard) {
 		this.buckets = buckets;
@@ -76,13 +87,22 @@ public final class BucketRateLimiter {
 	public void limitsChanged() {
 		this.configurationVersion.updateAndGet(previous -> Math.max(previous + 1, System.currentTimeMillis()));
 		this.blocked.clear();
+		this.proxies.invalidateAll();
 	}
 
 	private AsyncBucketProxy bucket(AsyncProxyManager<String> manager, LimitPolicy policy, String key) {
-		BucketConfiguration configuration = policy.bucketConfiguration();
-		return manager.builder()
-			.withImplicitConfigurationReplacement(this.configurationVersion.get(), TokensInheritanceStrategy.AS_IS)
-			.build(key, () -> CompletableFuture.completedFuture(configuration));
+		long version = this.configurationVersion.get();
+		return this.proxies.get(new ProxyKey(key, version, policy), ignored -> {
+			BucketConfiguration configuration = policy.bucketConfiguration();
+			return manager.builder()
+				.withImplicitConfigurationReplacement(version, TokensInheritanceStrategy.AS_IS)
+				.withOptimization(Optimizations.batching())
+				.build(key, () -> CompletableFuture.completedFuture(configuration));
+		});
+	}
+
+	// The version and policy are part of the key, so a proxy built before a refresh is never reused after it.
+	private record ProxyKey(String key, long version, LimitPolicy policy) {
 	}
 
 	private static RateLimitDecision decision(LimitPolicy policy, ConsumptionProbe probe) {
