@@ -40,8 +40,8 @@ class LimitScaleOutIT {
 		String prefix = TestRedis.uniquePrefix();
 		first = GatewayInstance.start(fleetSettings(prefix, Map.of()));
 		second = GatewayInstance.start(fleetSettings(prefix, Map.of()));
-		OtpApi.warmUp(first.url());
-		OtpApi.warmUp(second.url());
+		OtpApi.warmUp(first.url(), 5, Map.of("X-Forwarded-For", "10.0.0.250"));
+		OtpApi.warmUp(second.url(), 5, Map.of("X-Forwarded-For", "10.0.0.251"));
 	}
 
 	@AfterAll
@@ -98,8 +98,8 @@ class LimitScaleOutIT {
 		try (GatewayInstance one = GatewayInstance.start(fleetSettings(prefix, tight));
 				GatewayInstance two = GatewayInstance.start(fleetSettings(prefix, tight));
 				BucketProbe probe = new BucketProbe(TestRedis.url(), prefix)) {
-			OtpApi.warmUp(one.url());
-			OtpApi.warmUp(two.url());
+			OtpApi.warmUp(one.url(), 0, Map.of());
+			OtpApi.warmUp(two.url(), 0, Map.of());
 			List<String> phones = IntStream.range(0, 20).mapToObj(i -> newPhone()).toList();
 
 			List<Answer> answers = concurrently(20, i -> requestOtpAsync(((i % 2 == 0) ? one : two).url(),
@@ -128,7 +128,7 @@ class LimitScaleOutIT {
 		Map<String, String> tight = Map.of("cvety.otp.limits.send-per-phone", "1/1m", "cvety.otp.limits.send-per-ip",
 				"5/1m");
 		try (GatewayInstance gateway = GatewayInstance.start(fleetSettings(prefix, tight))) {
-			OtpApi.warmUp(gateway.url());
+			OtpApi.warmUp(gateway.url(), 0, Map.of());
 			List<String> phones = IntStream.range(0, 8).mapToObj(i -> newPhone()).toList();
 			Map<String, String> clientX = Map.of("X-Forwarded-For", "10.3.0.1");
 

@@ -19,6 +19,8 @@ import java.util.function.IntFunction;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import static org.awaitility.Awaitility.await;
+
 /**
  * A plain HTTP client for the OTP endpoints of real gateways, able to fire many requests at once (the JDK
  * client, so a burst really is concurrent on the wire) and to read problem answers and limit headers.
@@ -82,14 +84,21 @@ final class OtpApi {
 	}
 
 	/**
-	 * Runs a few rounds of verifications for phones without codes (no SMS, no send token) through
-	 * {@code baseUrl}, so the JIT has compiled the request path before a test measures a burst: on a two-core
-	 * machine a cold gateway can miss the Redis command timeout in its first burst.
+	 * Warms up a fresh gateway so the JIT has compiled the request path before a test measures a burst: on a
+	 * busy two-core machine a cold gateway can miss the Redis command timeout and open its circuit. Sends codes
+	 * to {@code sends} new phones as {@code client} (a token of each send limit apiece) and guesses each once,
+	 * then waits until a concurrent round of verifications for phones without codes gets no 503.
 	 */
-	static void warmUp(String baseUrl) {
-		for (int round = 0; round < 3; round++) {
-			concurrently(20, i -> verifyAsync(baseUrl, newPhone(), "000000"));
+	static void warmUp(String baseUrl, int sends, Map<String, String> client) {
+		for (int i = 0; i < sends; i++) {
+			String phone = newPhone();
+			requestOtp(baseUrl, phone, client);
+			verify(baseUrl, phone, "000000");
 		}
+		await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(500))
+			.until(() -> concurrently(20, i -> verifyAsync(baseUrl, newPhone(), "000000")).stream()
+				.allMatch(answer -> answer.status() == 401));
 	}
 
 	private static CompletableFuture<Answer> post(String url, String body, Map<String, String> headers) {
