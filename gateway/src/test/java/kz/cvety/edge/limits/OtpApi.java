@@ -74,6 +74,14 @@ final class OtpApi {
 		return join(post(url, body, Map.of()));
 	}
 
+	static Answer get(String url) {
+		HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build();
+		long started = System.nanoTime();
+		return join(CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+			.thenApply(response -> new Answer(response.statusCode(), response.headers(), parse(response.body()),
+					Duration.ofNanos(System.nanoTime() - started))));
+	}
+
 	/** Starts {@code count} requests at once and waits for all answers, in the order they were started. */
 	static List<Answer> concurrently(int count, IntFunction<CompletableFuture<Answer>> request) {
 		List<CompletableFuture<Answer>> calls = new ArrayList<>();
