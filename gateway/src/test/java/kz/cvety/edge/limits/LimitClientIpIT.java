@@ -32,6 +32,7 @@ class LimitClientIpIT {
 
 	@BeforeAll
 	static void start() {
+		OtpApi.warmUpJvm();
 		sms = new SmsSink();
 		direct = GatewayInstance.start(sms.url(), Map.of());
 		behindProxy = GatewayInstance.start(sms.url(),

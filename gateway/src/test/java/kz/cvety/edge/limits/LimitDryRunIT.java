@@ -21,6 +21,7 @@ class LimitDryRunIT {
 
 	@Test
 	void dryRunNeverRefusesSendsBeyondTheLimitButStillReportsRateLimitHeaders() {
+		OtpApi.warmUpJvm();
 		try (SmsSink sms = new SmsSink();
 				GatewayInstance gateway = GatewayInstance.start(sms.url(),
 						Map.of("cvety.otp.limits.dry-run", "true", "cvety.otp.limits.send-per-phone", "2/1m",

@@ -41,6 +41,7 @@ class LimitRedisClusterIT {
 
 	@Test
 	void requestVerifyAndLimitsWorkOnARedisClusterWithoutCrossSlotErrors(CapturedOutput output) throws IOException {
+		OtpApi.warmUpJvm();
 		// Free ports must be chosen before the shards are declared, or they take 6379 and up.
 		RedisShardedCluster cluster = RedisShardedCluster.newRedisCluster()
 			.ephemeral()

@@ -32,6 +32,7 @@ class LimitRedisCommandsIT {
 
 	@Test
 	void commandsPerDecisionAndNoneForAKeyKnownToBeBlocked() {
+		OtpApi.warmUpJvm();
 		try (SmsSink sms = new SmsSink(); RedisProcess redis = RedisProcess.start()) {
 			Map<String, String> settings = GatewayInstance.defaults(sms.url(), TestRedis.uniquePrefix());
 			settings.put("spring.data.redis.url", redis.url());

@@ -27,6 +27,7 @@ class LimitRedisOutageIT {
 
 	@Test
 	void redisOutageGivesFast503sThatAdmitNothingAndServiceResumesAfterRestart() {
+		OtpApi.warmUpJvm();
 		try (SmsSink sms = new SmsSink(); RedisProcess redis = RedisProcess.start()) {
 			Map<String, String> settings = GatewayInstance.defaults(sms.url(), TestRedis.uniquePrefix());
 			settings.put("spring.data.redis.url", redis.url());

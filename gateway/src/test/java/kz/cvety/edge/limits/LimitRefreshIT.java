@@ -33,6 +33,7 @@ class LimitRefreshIT {
 
 	@BeforeAll
 	static void startSink() {
+		OtpApi.warmUpJvm();
 		sms = new SmsSink();
 	}
 

@@ -33,6 +33,7 @@ class LimitRetryAfterIT {
 
 	@BeforeAll
 	static void start() {
+		OtpApi.warmUpJvm();
 		sms = new SmsSink();
 		greedy = GatewayInstance.start(sms.url(),
 				Map.of("cvety.otp.limits.send-per-phone", "2/4s", "cvety.otp.limits.refill", "greedy"));

@@ -36,6 +36,7 @@ class LimitScaleOutIT {
 
 	@BeforeAll
 	static void startFleet() {
+		OtpApi.warmUpJvm();
 		sms = new SmsSink();
 		String prefix = TestRedis.uniquePrefix();
 		first = GatewayInstance.start(fleetSettings(prefix, Map.of()));

@@ -32,6 +32,7 @@ class LimitVerifyCapsIT {
 
 	@BeforeAll
 	static void start() {
+		OtpApi.warmUpJvm();
 		sms = new SmsSink();
 		gateway = GatewayInstance.start(sms.url(), Map.of());
 		tightBudget = GatewayInstance.start(sms.url(), Map.of("cvety.otp.limits.verify-failures-per-phone", "4/1h"));

@@ -19,6 +19,9 @@ import java.util.function.IntFunction;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.SmsSink;
+
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -36,6 +39,8 @@ final class OtpApi {
 
 	private static final String[] OPERATORS = { "700", "701", "702", "705", "707", "708", "747", "771", "775", "776",
 			"777", "778" };
+
+	private static boolean jvmWarm;
 
 	private static final AtomicLong SUBSCRIBERS = new AtomicLong(ThreadLocalRandom.current().nextLong(1_000_000, 8_000_000));
 
@@ -89,6 +94,25 @@ final class OtpApi {
 			calls.add(request.apply(i));
 		}
 		return calls.stream().map(OtpApi::join).toList();
+	}
+
+	/**
+	 * Once per test JVM, runs a throwaway gateway through sends, guesses and a burst, so the first gateway of a
+	 * test class does not pay for class loading and JIT inside the 500 ms Redis command timeout (its first
+	 * request would get a 503 on a busy two-core machine).
+	 */
+	static synchronized void warmUpJvm() {
+		if (jvmWarm) {
+			return;
+		}
+		try (SmsSink sms = new SmsSink();
+				GatewayInstance gateway = GatewayInstance.start(sms.url(), Map.of("cvety.otp.trusted-proxy-hops", "1"))) {
+			warmUp(gateway.url(), 10, Map.of("X-Forwarded-For", "10.255.0.1"));
+			String phone = newPhone();
+			concurrently(20, i -> requestOtpAsync(gateway.url(), phone, Map.of("X-Forwarded-For", "10.255.0." + i)));
+			concurrently(20, i -> verifyAsync(gateway.url(), phone, "000000"));
+		}
+		jvmWarm = true;
 	}
 
 	/**
