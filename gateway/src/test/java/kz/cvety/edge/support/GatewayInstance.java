@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import kz.cvety.edge.GatewayApplication;
@@ -46,7 +48,9 @@ public final class GatewayInstance implements AutoCloseable {
 	/** Starts a gateway with exactly {@code settings} (plus the packaged config/). */
 	public static GatewayInstance start(Map<String, String> settings) {
 		String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-		return new GatewayInstance(new SpringApplicationBuilder(GatewayApplication.class).run(args));
+		return new GatewayInstance(new SpringApplicationBuilder(GatewayApplication.class)
+			.initializers(GatewayInstance::ownNettyResources)
+			.run(args));
 	}
 
 	/** The settings {@link #start(String, Map)} begins with; pass the same prefix to make instances share buckets. */
@@ -60,6 +64,26 @@ public final class GatewayInstance implements AutoCloseable {
 		settings.put("cvety.otp.sms.provider", "webhook");
 		settings.put("cvety.otp.sms.webhook-url", smsUrl);
 		return settings;
+	}
+
+	/**
+	 * Gives the instance its own Netty event loops, as Spring Boot's own test contexts do: by default a context
+	 * disposes reactor-netty's global loops when it closes, which would kill every other gateway and stub
+	 * server still running in this JVM. They stop without the two-second quiet period.
+	 */
+	private static void ownNettyResources(ConfigurableApplicationContext context) {
+		context.getBeanFactory().addBeanPostProcessor(new BeanPostProcessor() {
+
+			@Override
+			public Object postProcessBeforeInitialization(Object bean, String beanName) {
+				if (bean instanceof ReactorResourceFactory factory) {
+					factory.setUseGlobalResources(false);
+					factory.setShutdownQuietPeriod(Duration.ZERO);
+				}
+				return bean;
+			}
+
+		});
 	}
 
 	public int port() {

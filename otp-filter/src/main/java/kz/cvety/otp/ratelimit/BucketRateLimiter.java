@@ -21,7 +21,11 @@ import kz.cvety.otp.store.RedisGuard;
  * Counts with bucket4j token buckets kept in Redis (async API only: nothing blocks the event loop). Refusals
  * are remembered in {@link BlockedKeys} until a token is back, so hammering a blocked key costs no Redis
  * call. When ops change a limit, the new configuration replaces the stored one in every live bucket on its
- * next use (bucket4j implicit configuration replacement, newest version wins across instances).
+ * next use (bucket4j implicit configuration replacement, newest version wins across instances); what a key
+ * already used counts against the new limit (a raised limit admits the difference at once). Each key's
+ * bucket proxy is kept and batches concurrent requests into one Redis call: bucket4j's Redis integration is
+ * compare-and-swap based, and a burst on one key (one phone, one IP, the global budget) would otherwise retry
+ * its CAS once per contender, until the command timeout.
  */
 public final class BucketRateLimiter {
 
@@ -33,10 +37,7 @@ public final class BucketRateLimiter {
 
 	private final AtomicLong configurationVersion = new AtomicLong(System.currentTimeMillis());
 
-	// Concurrent requests for one key share a proxy whose batching merges them into one compare-and-swap at a
-	// time; with a proxy per request, a burst on one phone makes every request retry its CAS against all the
-	// others until the Redis step times out (and the timeouts open the Redis circuit for everyone).
-	private final Cache<String, Proxy> proxies = Caffeine.newBuilder()
+	private final Cache<ProxyKey, AsyncBucketProxy> proxies = Caffeine.newBuilder()
 		.maximumSize(100_000)
 		.expireAfterAccess(Duration.ofMinutes(1))
 		.build();
@@ -92,21 +93,17 @@ public final class BucketRateLimiter {
 
 	private AsyncBucketProxy bucket(AsyncProxyManager<String> manager, LimitPolicy policy, String key) {
 		long version = this.configurationVersion.get();
-		Proxy cached = this.proxies.getIfPresent(key);
-		if (cached != null && cached.policy() == policy && cached.version() == version) {
-			return cached.bucket();
-		}
-		return this.proxies.asMap().compute(key, (k, existing) -> (existing != null && existing.policy() == policy
-				&& existing.version() == version) ? existing : newProxy(manager, policy, key, version)).bucket();
+		return this.proxies.get(new ProxyKey(key, version, policy), ignored -> {
+			BucketConfiguration configuration = policy.bucketConfiguration();
+			return manager.builder()
+				.withImplicitConfigurationReplacement(version, TokensInheritanceStrategy.ADDITIVE)
+				.withOptimization(Optimizations.batching())
+				.build(key, () -> CompletableFuture.completedFuture(configuration));
+		});
 	}
 
-	private static Proxy newProxy(AsyncProxyManager<String> manager, LimitPolicy policy, String key, long version) {
-		BucketConfiguration configuration = policy.bucketConfiguration();
-		AsyncBucketProxy bucket = manager.builder()
-			.withImplicitConfigurationReplacement(version, TokensInheritanceStrategy.AS_IS)
-			.withOptimization(Optimizations.batching())
-			.build(key, () -> CompletableFuture.completedFuture(configuration));
-		return new Proxy(policy, version, bucket);
+	// The version and policy are part of the key, so a proxy built before a refresh is never reused after it.
+	private record ProxyKey(String key, long version, LimitPolicy policy) {
 	}
 
 	private static RateLimitDecision decision(LimitPolicy policy, ConsumptionProbe probe) {
@@ -114,9 +111,6 @@ public final class BucketRateLimiter {
 		Duration reset = Duration.ofNanos(probe.getNanosToWaitForReset());
 		return new RateLimitDecision(policy.name(), probe.isConsumed(), policy.quota(), probe.getRemainingTokens(),
 				retryAfter, reset, false);
-	}
-
-	private record Proxy(LimitPolicy policy, long version, AsyncBucketProxy bucket) {
 	}
 
 }

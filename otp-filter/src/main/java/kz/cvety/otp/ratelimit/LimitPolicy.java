@@ -2,7 +2,9 @@ package kz.cvety.otp.ratelimit;
 
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
@@ -30,11 +32,17 @@ public record LimitPolicy(String name, List<Limit> limits, LimitsProperties.Refi
 		return this.limits.stream().mapToLong(Limit::count).min().orElseThrow();
 	}
 
-	/** The bucket4j configuration: one bandwidth per limit. */
+	/**
+	 * The bucket4j configuration: one bandwidth per limit, identified by its period. bucket4j carries tokens over
+	 * a configuration replacement only between bandwidths it can match, and matches several bandwidths only by
+	 * id: without ids every refresh or gateway start would refill a multi-limit bucket.
+	 */
 	public BucketConfiguration bucketConfiguration() {
 		ConfigurationBuilder builder = BucketConfiguration.builder();
+		Map<Duration, Integer> seen = new HashMap<>();
 		for (Limit limit : this.limits) {
-			builder.addLimit(bandwidth(limit));
+			int occurrence = seen.merge(limit.period(), 1, Integer::sum);
+			builder.addLimit(bandwidth(limit, limit.period() + ((occurrence > 1) ? "#" + occurrence : "")));
 		}
 		return builder.build();
 	}
@@ -44,15 +52,17 @@ public record LimitPolicy(String name, List<Limit> limits, LimitsProperties.Refi
 		return this.limits.stream().map(Limit::period).max(Comparator.naturalOrder()).orElseThrow();
 	}
 
-	private Bandwidth bandwidth(Limit limit) {
+	private Bandwidth bandwidth(Limit limit, String id) {
 		return switch (this.refill) {
 			case GREEDY -> Bandwidth.builder()
 				.capacity(limit.count())
 				.refillGreedy(limit.count(), limit.period())
+				.id(id)
 				.build();
 			case INTERVAL -> Bandwidth.builder()
 				.capacity(limit.count())
 				.refillIntervally(limit.count(), limit.period())
+				.id(id)
 				.build();
 		};
 	}

@@ -16,12 +16,16 @@ import kz.cvety.otp.web.ProblemException;
 
 /**
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
- * per IP, global); a refused send takes no token of any other limit. Verifications need a token of the phone's
- * failed-verification budget (given back unless the code turns out wrong) and one of the code's attempts.
+ * per IP, global); a refused send takes no token of any other limit. Verifications need one of the code's
+ * attempts and then a token of the phone's failed-verification budget (given back unless the code turns out
+ * wrong).
  */
 public final class OtpAdmission {
 
 	private static final Log logger = LogFactory.getLog(OtpAdmission.class);
+
+	/** Limit name of the per-code attempt cap in {@code RateLimit-*} headers. */
+	public static final String MAX_ATTEMPTS = "max-attempts";
 
 	private final BucketRateLimiter limiter;
 
@@ -65,37 +69,47 @@ public final class OtpAdmission {
 	}
 
 	/**
-	 * Takes a token of the phone's failed-verification budget and reserves one attempt of its live code, or
-	 * refuses: 429 {@code verify_locked}, 401 {@code otp_expired}, 429 {@code otp_attempts_exhausted}.
+	 * Reserves one attempt of the phone's live code, then takes a token of the phone's failed-verification
+	 * budget, or refuses: 401 {@code otp_expired}, 429 {@code otp_attempts_exhausted}, 429 {@code verify_locked}.
 	 */
 	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, String phone, int maxAttempts) {
 		LimitPolicy budget = policies.verifyFailuresPerPhone();
 		String budgetKey = this.keys.verifyFailuresPerPhone(phone);
-		return this.limiter.tryConsume(budget, budgetKey).flatMap(decision -> {
-			this.listener.decided(decision, policies.dryRun());
-			if (!decision.allowed() && !policies.dryRun()) {
-				return Mono.error(ProblemException
-					.of(ProblemCode.VERIFY_LOCKED,
-							"Too many failed verifications for this phone; wait before trying again.")
-					.retryAfter(decision.retryAfter())
-					.headers(RateLimitHeaders.of(List.of(decision)))
-					.build());
-			}
-			Mono<Void> refund = decision.allowed() ? this.limiter.refund(budget, budgetKey) : Mono.empty();
-			return this.store.reserveAttempt(phone, maxAttempts).flatMap(reservation -> switch (reservation.status()) {
-				case ADMITTED -> Mono.just(new VerifyAdmission(decision, reservation));
-				case NO_CODE -> refund.then(Mono.error(ProblemException
-					.of(ProblemCode.OTP_EXPIRED, "There is no live code for this phone; request a new one.")
-					.headers(RateLimitHeaders.of(List.of(decision)))
-					.build()));
-				case EXHAUSTED -> refund.then(Mono.error(ProblemException
-					.of(ProblemCode.OTP_ATTEMPTS_EXHAUSTED,
-							"This code has used all its attempts and is no longer valid; request a new code.")
-					.retryAfter(reservation.codeTtl())
-					.headers(RateLimitHeaders.of(List.of(decision)))
-					.build()));
+		RateLimitDecision cached = this.limiter.cachedRefusal(budgetKey);
+		if (cached != null && !policies.dryRun()) {
+			return Mono.error(locked(cached));
+		}
+		// The attempt comes first: guesses at a dead or missing code never touch the budget, so a burst of them
+		// cannot lock the phone with refusals that never evaluated anything. A locked phone's reserved attempt is
+		// simply spent.
+		return this.store.reserveAttempt(phone, maxAttempts).flatMap(reservation -> switch (reservation.status()) {
+			case NO_CODE -> Mono.error(ProblemException
+				.of(ProblemCode.OTP_EXPIRED, "There is no live code for this phone; request a new one.")
+				.build());
+			case EXHAUSTED -> Mono.error(ProblemException
+				.of(ProblemCode.OTP_ATTEMPTS_EXHAUSTED,
+						"This code has used all its attempts and is no longer valid; request a new code.")
+				.retryAfter(reservation.codeTtl())
+				.headers(RateLimitHeaders.of(List.of(new RateLimitDecision(MAX_ATTEMPTS, false, maxAttempts, 0,
+						reservation.codeTtl(), reservation.codeTtl(), false))))
+				.build());
+			case ADMITTED -> this.limiter.tryConsume(budget, budgetKey).flatMap(decision -> {
+				this.listener.decided(decision, policies.dryRun());
+				if (!decision.allowed() && !policies.dryRun()) {
+					return Mono.error(locked(decision));
+				}
+				return Mono.just(new VerifyAdmission(decision, reservation));
 			});
 		});
+	}
+
+	private static ProblemException locked(RateLimitDecision decision) {
+		return ProblemException
+			.of(ProblemCode.VERIFY_LOCKED, "Too many failed verifications for this phone; wait before trying again.")
+			.retryAfter(decision.retryAfter())
+			.headers(RateLimitHeaders.of(List.of(decision)))
+			.cached(decision.cached())
+			.build();
 	}
 
 	/** Gives the failed-verification token back when the code verified or there was none to check. */

@@ -1,0 +1,39 @@
+package kz.cvety.edge.limits;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import kz.cvety.edge.support.GatewayInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A limit ops mistype stops start-up with a message that names the key and says what a limit looks like.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class LimitConfigValidationIT {
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+			"cvety.otp.limits.send-per-phone            | 10/xyz       | '10/xyz' is not a limit; write COUNT/DURATION such as 10/1m",
+			"cvety.otp.limits.send-per-ip               | 0/1m         | limit count must be at least 1, was 0",
+			"cvety.otp.limits.send-global               | 10/0s        | limit period must be positive",
+			"cvety.otp.limits.verify-failures-per-phone | ten per hour | 'ten per hour' is not a limit; write COUNT/DURATION" })
+	void aBadLimitStopsStartUpNamingTheKeyAndTheReason(String key, String value, String reason, CapturedOutput output) {
+		assertThatThrownBy(() -> GatewayInstance.start("http://127.0.0.1:9/sms", Map.of(key, value)).close())
+			.isInstanceOf(RuntimeException.class);
+
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("Failed to bind properties under '" + key + "'")
+			.contains(reason)
+			.doesNotContain("Started GatewayApplication");
+	}
+
+}

@@ -1,0 +1,46 @@
+package kz.cvety.edge.limits;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.Test;
+
+import kz.cvety.edge.limits.OtpApi.Answer;
+import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.SmsSink;
+
+import static kz.cvety.edge.limits.OtpApi.newPhone;
+import static kz.cvety.edge.limits.OtpApi.requestOtp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code dry-run: true} decides and reports, but never refuses: ops can try a tighter limit on live traffic.
+ */
+class LimitDryRunIT {
+
+	@Test
+	void dryRunNeverRefusesSendsBeyondTheLimitButStillReportsRateLimitHeaders() {
+		OtpApi.warmUpJvm();
+		try (SmsSink sms = new SmsSink();
+				GatewayInstance gateway = GatewayInstance.start(sms.url(),
+						Map.of("cvety.otp.limits.dry-run", "true", "cvety.otp.limits.send-per-phone", "2/1m",
+								"cvety.otp.limits.send-per-ip", "3/1m"))) {
+			String phone = newPhone();
+
+			List<Answer> answers = IntStream.range(0, 6).mapToObj(i -> requestOtp(gateway.url(), phone)).toList();
+
+			assertThat(answers).allSatisfy(answer -> {
+				assertThat(answer.status()).isEqualTo(200);
+				assertThat(answer.hasRateLimitHeaders()).isTrue();
+				assertThat(answer.header("RateLimit-Limit")).isEqualTo("2");
+			});
+			assertThat(answers.get(0).header("RateLimit-Remaining")).isEqualTo("1");
+			assertThat(answers.subList(1, 6)).allSatisfy(answer -> assertThat(answer.header("RateLimit-Remaining")).isEqualTo("0"));
+			// Over the per-IP limit too, from the same client, with another phone.
+			assertThat(requestOtp(gateway.url(), newPhone()).status()).isEqualTo(200);
+			assertThat(sms.messages()).hasSize(7);
+		}
+	}
+
+}

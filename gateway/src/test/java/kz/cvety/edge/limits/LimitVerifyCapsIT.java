@@ -1,0 +1,120 @@
+package kz.cvety.edge.limits;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import kz.cvety.edge.limits.OtpApi.Answer;
+import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.SmsSink;
+
+import static kz.cvety.edge.limits.OtpApi.concurrently;
+import static kz.cvety.edge.limits.OtpApi.newPhone;
+import static kz.cvety.edge.limits.OtpApi.requestOtp;
+import static kz.cvety.edge.limits.OtpApi.verify;
+import static kz.cvety.edge.limits.OtpApi.verifyAsync;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Verification caps on a real gateway: at most {@code max-attempts} evaluations per code however many guesses
+ * arrive at once, and a failed-verification budget per phone that new codes do not replenish.
+ */
+class LimitVerifyCapsIT {
+
+	static SmsSink sms;
+
+	static GatewayInstance gateway;
+
+	static GatewayInstance tightBudget;
+
+	@BeforeAll
+	static void start() {
+		OtpApi.warmUpJvm();
+		sms = new SmsSink();
+		gateway = GatewayInstance.start(sms.url(), Map.of());
+		tightBudget = GatewayInstance.start(sms.url(), Map.of("cvety.otp.limits.verify-failures-per-phone", "4/1h"));
+		OtpApi.warmUp(gateway.url(), 5, Map.of());
+	}
+
+	@AfterAll
+	static void stop() {
+		tightBudget.close();
+		gateway.close();
+		sms.close();
+	}
+
+	@Test
+	void fortyConcurrentWrongGuessesEvaluateAtMostThreeAndKillTheCode() {
+		String phone = newPhone();
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
+		String code = sms.lastCode(phone);
+
+		List<Answer> answers = concurrently(40, i -> verifyAsync(gateway.url(), phone, wrong(code)));
+
+		List<Answer> evaluated = answers.stream().filter(answer -> answer.status() == 401).toList();
+		assertThat(evaluated).hasSizeLessThanOrEqualTo(3)
+			.allSatisfy(answer -> assertThat(answer.code()).isEqualTo("otp_invalid"));
+		assertThat(answers).filteredOn(answer -> answer.status() != 401).hasSize(40 - evaluated.size())
+			.allSatisfy(answer -> {
+				assertThat(answer.status()).isEqualTo(429);
+				assertThat(answer.code()).isEqualTo("otp_attempts_exhausted");
+				assertThat(answer.retryAfter()).isGreaterThanOrEqualTo(1);
+			});
+
+		Answer correct = verify(gateway.url(), phone, code);
+		assertThat(correct.status()).isEqualTo(429);
+		assertThat(correct.code()).isEqualTo("otp_attempts_exhausted");
+	}
+
+	@Test
+	void newCodesDoNotBuyMoreFailedGuessesThanTheBudget() {
+		String phone = newPhone();
+		requestOtp(tightBudget.url(), phone);
+		String first = sms.lastCode(phone);
+		for (int i = 0; i < 3; i++) {
+			assertThat(verify(tightBudget.url(), phone, wrong(first)).code()).isEqualTo("otp_invalid");
+		}
+		assertThat(verify(tightBudget.url(), phone, first).code()).isEqualTo("otp_attempts_exhausted");
+
+		requestOtp(tightBudget.url(), phone);
+		String second = sms.lastCode(phone);
+		assertThat(verify(tightBudget.url(), phone, wrong(second)).code()).isEqualTo("otp_invalid");
+		Answer locked = verify(tightBudget.url(), phone, wrong(second));
+
+		assertThat(locked.status()).isEqualTo(429);
+		assertThat(locked.code()).isEqualTo("verify_locked");
+		assertThat(locked.retryAfter()).isGreaterThanOrEqualTo(1);
+		assertThat(locked.hasRateLimitHeaders()).isTrue();
+		assertThat(verify(tightBudget.url(), phone, second).code()).isEqualTo("verify_locked");
+	}
+
+	@Test
+	void successDoesNotResetTheFailedVerificationBudget() {
+		String phone = newPhone();
+		requestOtp(tightBudget.url(), phone);
+		String first = sms.lastCode(phone);
+		assertThat(verify(tightBudget.url(), phone, wrong(first)).code()).isEqualTo("otp_invalid");
+		assertThat(verify(tightBudget.url(), phone, wrong(first)).code()).isEqualTo("otp_invalid");
+		assertThat(verify(tightBudget.url(), phone, first).status()).isEqualTo(200);
+
+		requestOtp(tightBudget.url(), phone);
+		String second = sms.lastCode(phone);
+		assertThat(verify(tightBudget.url(), phone, wrong(second)).code()).isEqualTo("otp_invalid");
+		assertThat(verify(tightBudget.url(), phone, wrong(second)).code()).isEqualTo("otp_invalid");
+
+		assertThat(verify(tightBudget.url(), phone, wrong(second)).code()).isEqualTo("verify_locked");
+	}
+
+	/** A code of the same length that differs from {@code code} in every digit. */
+	static String wrong(String code) {
+		StringBuilder other = new StringBuilder();
+		for (char digit : code.toCharArray()) {
+			other.append((char) ('0' + (digit - '0' + 1) % 10));
+		}
+		return other.toString();
+	}
+
+}

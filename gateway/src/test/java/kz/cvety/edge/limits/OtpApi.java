@@ -1,0 +1,202 @@
+package kz.cvety.edge.limits;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.SmsSink;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A plain HTTP client for the OTP endpoints of real gateways, able to fire many requests at once (the JDK
+ * client, so a burst really is concurrent on the wire) and to read problem answers and limit headers.
+ */
+final class OtpApi {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final HttpClient CLIENT = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(Duration.ofSeconds(5))
+		.build();
+
+	private static final String[] OPERATORS = { "700", "701", "702", "705", "707", "708", "747", "771", "775", "776",
+			"777", "778" };
+
+	private static boolean jvmWarm;
+
+	private static final AtomicLong SUBSCRIBERS = new AtomicLong(ThreadLocalRandom.current().nextLong(1_000_000, 8_000_000));
+
+	private OtpApi() {
+	}
+
+	/** A valid Kazakh mobile number no other call of this JVM returns. */
+	static String newPhone() {
+		long subscriber = SUBSCRIBERS.incrementAndGet() % 10_000_000;
+		String operator = OPERATORS[(int) (subscriber % OPERATORS.length)];
+		return String.format("+7%s%07d", operator, subscriber);
+	}
+
+	static Answer requestOtp(String baseUrl, String phone) {
+		return requestOtp(baseUrl, phone, Map.of());
+	}
+
+	static Answer requestOtp(String baseUrl, String phone, Map<String, String> headers) {
+		return join(requestOtpAsync(baseUrl, phone, headers));
+	}
+
+	static CompletableFuture<Answer> requestOtpAsync(String baseUrl, String phone, Map<String, String> headers) {
+		return post(baseUrl + "/api/auth/request-otp", "{\"phone\":\"" + phone + "\"}", headers);
+	}
+
+	static Answer verify(String baseUrl, String phone, String code) {
+		return join(verifyAsync(baseUrl, phone, code));
+	}
+
+	static CompletableFuture<Answer> verifyAsync(String baseUrl, String phone, String code) {
+		return post(baseUrl + "/api/auth/verify-otp", "{\"phone\":\"" + phone + "\",\"otp_code\":\"" + code + "\"}",
+				Map.of());
+	}
+
+	static Answer post(String url, String body) {
+		return join(post(url, body, Map.of()));
+	}
+
+	static Answer get(String url) {
+		HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build();
+		long started = System.nanoTime();
+		return join(CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+			.thenApply(response -> new Answer(response.statusCode(), response.headers(), parse(response.body()),
+					Duration.ofNanos(System.nanoTime() - started))));
+	}
+
+	/** Starts {@code count} requests at once and waits for all answers, in the order they were started. */
+	static List<Answer> concurrently(int count, IntFunction<CompletableFuture<Answer>> request) {
+		List<CompletableFuture<Answer>> calls = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			calls.add(request.apply(i));
+		}
+		return calls.stream().map(OtpApi::join).toList();
+	}
+
+	/**
+	 * Once per test JVM, runs a throwaway gateway through sends, guesses and a burst, so the first gateway of a
+	 * test class does not pay for class loading and JIT inside the 500 ms Redis command timeout (its first
+	 * request would get a 503 on a busy two-core machine).
+	 */
+	static synchronized void warmUpJvm() {
+		if (jvmWarm) {
+			return;
+		}
+		try (SmsSink sms = new SmsSink();
+				GatewayInstance gateway = GatewayInstance.start(sms.url(), Map.of("cvety.otp.trusted-proxy-hops", "1"))) {
+			warmUp(gateway.url(), 10, Map.of("X-Forwarded-For", "10.255.0.1"));
+			String phone = newPhone();
+			concurrently(20, i -> requestOtpAsync(gateway.url(), phone, Map.of("X-Forwarded-For", "10.255.0." + i)));
+			concurrently(20, i -> verifyAsync(gateway.url(), phone, "000000"));
+		}
+		jvmWarm = true;
+	}
+
+	/**
+	 * Warms up a fresh gateway so the JIT has compiled the request path before a test measures a burst: on a
+	 * busy two-core machine a cold gateway can miss the Redis command timeout and open its circuit. Sends codes
+	 * to {@code sends} new phones as {@code client} (a token of each send limit apiece) and guesses each once,
+	 * then waits until a concurrent round of verifications for phones without codes gets no 503.
+	 */
+	static void warmUp(String baseUrl, int sends, Map<String, String> client) {
+		for (int i = 0; i < sends; i++) {
+			String phone = newPhone();
+			requestOtp(baseUrl, phone, client);
+			verify(baseUrl, phone, "000000");
+		}
+		await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(500))
+			.until(() -> concurrently(20, i -> verifyAsync(baseUrl, newPhone(), "000000")).stream()
+				.allMatch(answer -> answer.status() == 401));
+	}
+
+	private static CompletableFuture<Answer> post(String url, String body, Map<String, String> headers) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+			.timeout(Duration.ofSeconds(20))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(body));
+		headers.forEach(request::header);
+		long started = System.nanoTime();
+		return CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+			.thenApply(response -> new Answer(response.statusCode(), response.headers(), parse(response.body()),
+					Duration.ofNanos(System.nanoTime() - started)));
+	}
+
+	private static JsonNode parse(String body) {
+		return body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
+	}
+
+	private static Answer join(CompletableFuture<Answer> call) {
+		try {
+			return call.join();
+		}
+		catch (RuntimeException ex) {
+			if (ex.getCause() instanceof IOException io) {
+				throw new UncheckedIOException(io);
+			}
+			throw ex;
+		}
+	}
+
+	/** One answer: status, headers, JSON body and how long it took. */
+	record Answer(int status, HttpHeaders headers, JsonNode body, Duration took) {
+
+		/** The problem's machine-readable {@code code}, or empty for a success. */
+		String code() {
+			return this.body.path("code").asString("");
+		}
+
+		/** The limit a {@code rate_limited} answer names. */
+		String limit() {
+			return this.body.path("limit").asString("");
+		}
+
+		String header(String name) {
+			return this.headers.firstValue(name).orElse(null);
+		}
+
+		/** {@code Retry-After} in seconds; fails when absent. */
+		long retryAfter() {
+			String value = header("Retry-After");
+			if (value == null) {
+				throw new AssertionError("no Retry-After on " + this);
+			}
+			return Long.parseLong(value);
+		}
+
+		boolean hasRateLimitHeaders() {
+			return header("RateLimit-Limit") != null && header("RateLimit-Remaining") != null
+					&& header("RateLimit-Reset") != null;
+		}
+
+		@Override
+		public String toString() {
+			return this.status + " " + this.body + " " + this.headers.map();
+		}
+
+	}
+
+}
