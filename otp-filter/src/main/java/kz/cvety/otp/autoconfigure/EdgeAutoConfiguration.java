@@ -1,6 +1,5 @@
 package kz.cvety.otp.autoconfigure;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -74,12 +73,7 @@ public final class EdgeAutoConfiguration {
 					.timeoutDuration(backend.getTimeout())
 					.cancelRunningFuture(true)
 					.build())
-				.circuitBreakerConfig(CircuitBreakerConfig.custom()
-					.failureRateThreshold(backend.getFailureRateThreshold())
-					.slidingWindowSize(backend.getSlidingWindowSize())
-					.minimumNumberOfCalls(backend.getMinimumNumberOfCalls())
-					.waitDurationInOpenState(backend.getWaitDurationInOpenState())
-					.build()), EdgeProperties.BACKEND_CIRCUIT_BREAKER);
+				.circuitBreakerConfig(backend.circuitBreakerConfig()), EdgeProperties.BACKEND_CIRCUIT_BREAKER);
 		}
 
 	}

@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.lettuce.core.resource.Delay;
@@ -169,13 +168,7 @@ public final class OtpAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RedisGuard otpRedisGuard(OtpRedisProperties redis) {
-		CircuitBreaker circuitBreaker = CircuitBreaker.of(REDIS_CIRCUIT_BREAKER, CircuitBreakerConfig.custom()
-			.failureRateThreshold(redis.getFailureRateThreshold())
-			.slidingWindowSize(redis.getSlidingWindowSize())
-			.minimumNumberOfCalls(Math.min(redis.getMinimumNumberOfCalls(), redis.getSlidingWindowSize()))
-			.waitDurationInOpenState(redis.getWaitDurationInOpenState())
-			.writableStackTraceEnabled(false)
-			.build());
+		CircuitBreaker circuitBreaker = CircuitBreaker.of(REDIS_CIRCUIT_BREAKER, redis.circuitBreakerConfig());
 		return new RedisGuard(new CircuitRetryAfter(circuitBreaker, Clock.systemUTC()), redis.getCommandTimeout());
 	}
 

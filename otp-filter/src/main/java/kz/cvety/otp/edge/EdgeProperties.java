@@ -4,8 +4,6 @@ import java.net.URI;
 import java.time.Duration;
 
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -57,28 +55,15 @@ public class EdgeProperties {
 	}
 
 	/** Timeout and circuit breaker of the proxied backend routes. */
-	public static class Backend {
+	public static class Backend extends CircuitBreakerSettings {
 
 		/** Longest wait for the backend's response before the client gets a 504 problem. */
 		@NotNull
 		private Duration timeout = Duration.ofSeconds(10);
 
-		/** Failure rate, in percent, at which the circuit opens and calls fail fast with 503. */
-		@Min(1)
-		@Max(100)
-		private int failureRateThreshold = 50;
-
-		/** Number of recent calls whose outcomes decide the failure rate. */
-		@Min(1)
-		private int slidingWindowSize = 20;
-
-		/** Calls needed in the window before the failure rate is judged at all. */
-		@Min(1)
-		private int minimumNumberOfCalls = 10;
-
-		/** How long an open circuit fails fast before it lets trial calls through; also the Retry-After. */
-		@NotNull
-		private Duration waitDurationInOpenState = Duration.ofSeconds(10);
+		public Backend() {
+			super(Duration.ofSeconds(10));
+		}
 
 		public Duration getTimeout() {
 			return this.timeout;
@@ -86,38 +71,6 @@ public class EdgeProperties {
 
 		public void setTimeout(Duration timeout) {
 			this.timeout = timeout;
-		}
-
-		public int getFailureRateThreshold() {
-			return this.failureRateThreshold;
-		}
-
-		public void setFailureRateThreshold(int failureRateThreshold) {
-			this.failureRateThreshold = failureRateThreshold;
-		}
-
-		public int getSlidingWindowSize() {
-			return this.slidingWindowSize;
-		}
-
-		public void setSlidingWindowSize(int slidingWindowSize) {
-			this.slidingWindowSize = slidingWindowSize;
-		}
-
-		public int getMinimumNumberOfCalls() {
-			return this.minimumNumberOfCalls;
-		}
-
-		public void setMinimumNumberOfCalls(int minimumNumberOfCalls) {
-			this.minimumNumberOfCalls = minimumNumberOfCalls;
-		}
-
-		public Duration getWaitDurationInOpenState() {
-			return this.waitDurationInOpenState;
-		}
-
-		public void setWaitDurationInOpenState(Duration waitDurationInOpenState) {
-			this.waitDurationInOpenState = waitDurationInOpenState;
 		}
 
 	}

@@ -70,24 +70,22 @@ public final class LettuceBuckets implements AutoCloseable {
 	}
 
 	private AsyncProxyManager<String> connect() {
-		ExpirationAfterWriteStrategy expiry = ExpirationAfterWriteStrategy
-			.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10));
+		StatefulConnection<String, byte[]> opened;
+		Bucket4jLettuce.LettuceBasedProxyManagerBuilder<String> builder;
 		if (this.client instanceof RedisClusterClient cluster) {
-			StatefulRedisClusterConnection<String, byte[]> opened = cluster.connect(CODEC);
-			opened.setTimeout(this.timeout);
-			this.connection.set(opened);
-			return Bucket4jLettuce.casBasedBuilder(opened)
-				.expirationAfterWrite(expiry)
-				.clientClock(this.clock)
-				.requestTimeout(this.timeout)
-				.build()
-				.asAsync();
+			StatefulRedisClusterConnection<String, byte[]> clustered = cluster.connect(CODEC);
+			opened = clustered;
+			builder = Bucket4jLettuce.casBasedBuilder(clustered);
 		}
-		StatefulRedisConnection<String, byte[]> opened = ((RedisClient) this.client).connect(CODEC);
+		else {
+			StatefulRedisConnection<String, byte[]> single = ((RedisClient) this.client).connect(CODEC);
+			opened = single;
+			builder = Bucket4jLettuce.casBasedBuilder(single);
+		}
 		opened.setTimeout(this.timeout);
 		this.connection.set(opened);
-		return Bucket4jLettuce.casBasedBuilder(opened)
-			.expirationAfterWrite(expiry)
+		return builder
+			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
 			.clientClock(this.clock)
 			.requestTimeout(this.timeout)
 			.build()

@@ -5,7 +5,6 @@ import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 
@@ -25,6 +24,7 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.core.NestedExceptionUtils;
 
+import kz.cvety.otp.edge.CircuitRetryAfter;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.web.ProblemCode;
 import kz.cvety.otp.web.ProblemException;
@@ -39,15 +39,11 @@ public final class ResilientSmsSender implements SmsSender {
 	/** Name of the circuit breaker, retry and time limiter, as they appear in events and metrics. */
 	public static final String NAME = "sms";
 
-	private static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(1);
-
 	private static final Log logger = LogFactory.getLog(ResilientSmsSender.class);
 
 	private final SmsSender delegate;
 
 	private final Settings settings;
-
-	private final Clock clock;
 
 	private final TimeLimiter timeLimiter;
 
@@ -55,7 +51,7 @@ public final class ResilientSmsSender implements SmsSender {
 
 	private final CircuitBreaker circuitBreaker;
 
-	private volatile Instant halfOpenAt = Instant.MIN;
+	private final CircuitRetryAfter retryAfter;
 
 	public ResilientSmsSender(SmsSender delegate, Settings settings) {
 		this(delegate, settings, Clock.systemUTC());
@@ -68,7 +64,7 @@ public final class ResilientSmsSender implements SmsSender {
 	public ResilientSmsSender(SmsSender delegate, Settings settings, Clock clock) {
 		this.delegate = Objects.requireNonNull(delegate, "delegate");
 		this.settings = Objects.requireNonNull(settings, "settings");
-		this.clock = Objects.requireNonNull(clock, "clock");
+		Objects.requireNonNull(clock, "clock");
 		this.timeLimiter = TimeLimiter.of(NAME, TimeLimiterConfig.custom().timeoutDuration(settings.timeout()).build());
 		this.retry = Retry.of(NAME, RetryConfig.custom()
 			.maxAttempts(2)
@@ -85,11 +81,9 @@ public final class ResilientSmsSender implements SmsSender {
 			.writableStackTraceEnabled(false)
 			.clock(clock)
 			.build());
+		this.retryAfter = new CircuitRetryAfter(this.circuitBreaker, clock);
 		this.circuitBreaker.getEventPublisher().onStateTransition(event -> {
 			CircuitBreaker.StateTransition transition = event.getStateTransition();
-			if (transition.getToState() == CircuitBreaker.State.OPEN) {
-				this.halfOpenAt = this.clock.instant().plus(settings.waitDurationInOpenState());
-			}
 			String text = "SMS circuit breaker " + transition.getFromState() + " -> " + transition.getToState();
 			if (transition.getToState() == CircuitBreaker.State.OPEN) {
 				logger.warn(text + "; calls refused for " + settings.waitDurationInOpenState().toSeconds() + "s");
@@ -136,15 +130,7 @@ public final class ResilientSmsSender implements SmsSender {
 	}
 
 	private Duration retryAfter() {
-		if (this.circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
-			Duration untilHalfOpen = Duration.between(this.clock.instant(), this.halfOpenAt);
-			return atLeastOneSecond(untilHalfOpen);
-		}
-		return atLeastOneSecond(this.settings.retryAfterOnFailure());
-	}
-
-	private static Duration atLeastOneSecond(Duration duration) {
-		return (duration.compareTo(MIN_RETRY_AFTER) < 0) ? MIN_RETRY_AFTER : duration;
+		return this.retryAfter.retryAfter(this.settings.retryAfterOnFailure());
 	}
 
 	private String describe(Throwable error) {

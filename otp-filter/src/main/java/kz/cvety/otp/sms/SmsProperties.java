@@ -3,13 +3,13 @@ package kz.cvety.otp.sms;
 import java.net.URI;
 import java.time.Duration;
 
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
+
+import kz.cvety.otp.edge.CircuitBreakerSettings;
 
 /**
  * Which SMS provider delivers codes and how patiently: the {@code log} sender (local profile only) or the
@@ -17,7 +17,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @ConfigurationProperties(SmsProperties.PREFIX)
 @Validated
-public class SmsProperties {
+public class SmsProperties extends CircuitBreakerSettings {
 
 	/** Property prefix. */
 	public static final String PREFIX = "cvety.otp.sms";
@@ -41,26 +41,13 @@ public class SmsProperties {
 	@NotNull
 	private Duration connectTimeout = Duration.ofSeconds(2);
 
-	/** Failure rate, in percent, at which the SMS circuit opens. */
-	@Min(1)
-	@Max(100)
-	private int failureRateThreshold = 50;
-
-	/** Number of recent sends whose outcomes decide the failure rate. */
-	@Min(1)
-	private int slidingWindowSize = 20;
-
-	/** Sends needed in the window before the failure rate is judged. */
-	@Min(1)
-	private int minimumNumberOfCalls = 10;
-
-	/** How long an open SMS circuit refuses at once before it tries the provider again. */
-	@NotNull
-	private Duration waitDurationInOpenState = Duration.ofSeconds(30);
-
 	/** Retry-After announced when a send failed while the circuit is still closed. */
 	@NotNull
 	private Duration retryAfter = Duration.ofSeconds(5);
+
+	public SmsProperties() {
+		super(Duration.ofSeconds(30));
+	}
 
 	public Provider getProvider() {
 		return this.provider;
@@ -102,38 +89,6 @@ public class SmsProperties {
 		this.connectTimeout = connectTimeout;
 	}
 
-	public int getFailureRateThreshold() {
-		return this.failureRateThreshold;
-	}
-
-	public void setFailureRateThreshold(int failureRateThreshold) {
-		this.failureRateThreshold = failureRateThreshold;
-	}
-
-	public int getSlidingWindowSize() {
-		return this.slidingWindowSize;
-	}
-
-	public void setSlidingWindowSize(int slidingWindowSize) {
-		this.slidingWindowSize = slidingWindowSize;
-	}
-
-	public int getMinimumNumberOfCalls() {
-		return this.minimumNumberOfCalls;
-	}
-
-	public void setMinimumNumberOfCalls(int minimumNumberOfCalls) {
-		this.minimumNumberOfCalls = minimumNumberOfCalls;
-	}
-
-	public Duration getWaitDurationInOpenState() {
-		return this.waitDurationInOpenState;
-	}
-
-	public void setWaitDurationInOpenState(Duration waitDurationInOpenState) {
-		this.waitDurationInOpenState = waitDurationInOpenState;
-	}
-
 	public Duration getRetryAfter() {
 		return this.retryAfter;
 	}
@@ -144,8 +99,8 @@ public class SmsProperties {
 
 	/** The resilience settings of the webhook sender. */
 	public ResilientSmsSender.Settings resilience() {
-		return new ResilientSmsSender.Settings(this.timeout, Duration.ofMillis(200), this.failureRateThreshold,
-				this.slidingWindowSize, this.minimumNumberOfCalls, this.waitDurationInOpenState, 3, this.retryAfter);
+		return new ResilientSmsSender.Settings(this.timeout, Duration.ofMillis(200), getFailureRateThreshold(),
+				getSlidingWindowSize(), getMinimumNumberOfCalls(), getWaitDurationInOpenState(), 3, this.retryAfter);
 	}
 
 	/** SMS providers. */

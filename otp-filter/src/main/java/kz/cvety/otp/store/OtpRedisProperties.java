@@ -2,13 +2,13 @@ package kz.cvety.otp.store;
 
 import java.time.Duration;
 
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
+
+import kz.cvety.otp.edge.CircuitBreakerSettings;
 
 /**
  * How the OTP feature uses Redis: key prefix, command timeout, circuit breaker and what to do when Redis is
@@ -16,7 +16,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @ConfigurationProperties(OtpRedisProperties.PREFIX)
 @Validated
-public class OtpRedisProperties {
+public class OtpRedisProperties extends CircuitBreakerSettings {
 
 	/** Property prefix. */
 	public static final String PREFIX = "cvety.otp.redis";
@@ -34,22 +34,9 @@ public class OtpRedisProperties {
 	@NotNull
 	private Duration commandTimeout = Duration.ofMillis(500);
 
-	/** Failure rate, in percent, at which the Redis circuit opens. */
-	@Min(1)
-	@Max(100)
-	private int failureRateThreshold = 50;
-
-	/** Number of recent Redis calls whose outcomes decide the failure rate. */
-	@Min(1)
-	private int slidingWindowSize = 20;
-
-	/** Calls needed in the window before the failure rate is judged. */
-	@Min(1)
-	private int minimumNumberOfCalls = 10;
-
-	/** How long an open Redis circuit answers 503 at once before it tries Redis again. */
-	@NotNull
-	private Duration waitDurationInOpenState = Duration.ofSeconds(5);
+	public OtpRedisProperties() {
+		super(Duration.ofSeconds(5));
+	}
 
 	public String getKeyPrefix() {
 		return this.keyPrefix;
@@ -73,38 +60,6 @@ public class OtpRedisProperties {
 
 	public void setCommandTimeout(Duration commandTimeout) {
 		this.commandTimeout = commandTimeout;
-	}
-
-	public int getFailureRateThreshold() {
-		return this.failureRateThreshold;
-	}
-
-	public void setFailureRateThreshold(int failureRateThreshold) {
-		this.failureRateThreshold = failureRateThreshold;
-	}
-
-	public int getSlidingWindowSize() {
-		return this.slidingWindowSize;
-	}
-
-	public void setSlidingWindowSize(int slidingWindowSize) {
-		this.slidingWindowSize = slidingWindowSize;
-	}
-
-	public int getMinimumNumberOfCalls() {
-		return this.minimumNumberOfCalls;
-	}
-
-	public void setMinimumNumberOfCalls(int minimumNumberOfCalls) {
-		this.minimumNumberOfCalls = minimumNumberOfCalls;
-	}
-
-	public Duration getWaitDurationInOpenState() {
-		return this.waitDurationInOpenState;
-	}
-
-	public void setWaitDurationInOpenState(Duration waitDurationInOpenState) {
-		this.waitDurationInOpenState = waitDurationInOpenState;
 	}
 
 	/** What a limit decision does when Redis cannot be asked. */
