@@ -50,6 +50,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import kz.cvety.otp.OtpPolicyHolder;
 import kz.cvety.otp.OtpProperties;
 import kz.cvety.otp.OtpService;
+import kz.cvety.otp.OtpWarmUp;
 import kz.cvety.otp.edge.CircuitBreakerHealthIndicator;
 import kz.cvety.otp.edge.CircuitRetryAfter;
 import kz.cvety.otp.edge.EdgeProperties;
@@ -222,6 +223,12 @@ public final class OtpAutoConfiguration {
 			throw new UnsafeConfigurationException(key, message.substring(message.indexOf(':') + 1).trim(),
 					"Fix the value in config/application.yml or the environment.");
 		}
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpWarmUp otpWarmUp(OtpPolicyHolder policies, BucketRateLimiter limiter, OtpStore store, OtpKeys keys) {
+		return new OtpWarmUp(policies, limiter, store, keys);
 	}
 
 	@Bean
