@@ -65,13 +65,19 @@ class ProdProfileIT {
 	}
 
 	@Test
-	void prodStartsWithSafeSettings() {
+	void prodStartsWithSafeSettingsAndLogsStructuredJson(CapturedOutput output) {
 		Map<String, String> settings = new LinkedHashMap<>(safeSettings());
 		settings.put("cvety.otp.test-numbers[+77010000000]", "123456");
 		settings.put("cvety.otp.allow-test-numbers", "true");
 		try (ConfigurableApplicationContext context = start(settings)) {
 			assertThat(context.isRunning()).isTrue();
 		}
+		String startedLine = output.getOut()
+			.lines()
+			.filter(line -> line.contains("\"message\":\"Started "))
+			.findFirst()
+			.orElseThrow();
+		assertThat(startedLine).startsWith("{\"@timestamp\":").contains("\"log\":{\"level\":\"INFO\"");
 	}
 
 	private static Map<String, String> safeSettings() {
