@@ -1,5 +1,7 @@
 package kz.cvety.otp.web;
 
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -16,6 +18,7 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -73,7 +76,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			allow.setAllow(Set.of(HttpMethod.POST));
 			return Mono.error(ProblemException.of(ProblemCode.METHOD_NOT_ALLOWED, "Use POST.").headers(allow).build());
 		}
-		if (!isJson(request.getHeaders().getContentType())) {
+		if (!isJson(request.getHeaders())) {
 			return Mono.error(ProblemException
 				.of(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "The body must be application/json.")
 				.build());
@@ -208,12 +211,23 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			.build();
 	}
 
-	private static boolean isJson(MediaType contentType) {
-		if (contentType == null) {
+	private static boolean isJson(HttpHeaders headers) {
+		MediaType contentType;
+		try {
+			contentType = headers.getContentType();
+		}
+		catch (InvalidMediaTypeException ex) {
+			// An unparseable Content-Type (or an unknown charset) is the client's mistake: 415, not a 500.
 			return false;
 		}
-		return MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
+		if (contentType == null || contentType.isWildcardType() || contentType.isWildcardSubtype()) {
+			return false;
+		}
+		boolean json = MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
 				|| ("application".equals(contentType.getType()) && contentType.getSubtype().endsWith("+json"));
+		// JSON is UTF-8 (RFC 8259); a client declaring another charset encoded its body for a different reader.
+		Charset charset = contentType.getCharset();
+		return json && (charset == null || StandardCharsets.UTF_8.equals(charset));
 	}
 
 	private static void checkCodeFormat(String code, int length) {

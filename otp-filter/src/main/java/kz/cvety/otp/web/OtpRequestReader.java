@@ -1,5 +1,10 @@
 package kz.cvety.otp.web;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
@@ -8,9 +13,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Reads OTP request bodies strictly: a JSON object whose {@code phone} (and, to verify, {@code otp_code}) are
- * strings. Duplicate keys, deep nesting and other types are refused with 400 {@code malformed_request}
- * rather than guessed at: a body two parsers could read differently is an attack surface.
+ * Reads OTP request bodies strictly: a JSON object in UTF-8 (RFC 8259) whose {@code phone} (and, to verify,
+ * {@code otp_code}) are strings. Invalid UTF-8, other encodings, duplicate keys, deep nesting and other types
+ * are refused with 400 {@code malformed_request} rather than guessed at: a body two parsers could read
+ * differently is an attack surface.
  */
 public final class OtpRequestReader {
 
@@ -45,7 +51,7 @@ public final class OtpRequestReader {
 		}
 		JsonNode root;
 		try {
-			root = this.mapper.readTree(body);
+			root = this.mapper.readTree(utf8(body));
 		}
 		catch (JacksonException ex) {
 			throw malformed("The body is not valid JSON, has duplicate keys or is nested too deeply.");
@@ -54,6 +60,25 @@ public final class OtpRequestReader {
 			throw malformed("The body must be a JSON object.");
 		}
 		return root;
+	}
+
+	/**
+	 * Decodes strictly: Jackson alone would read overlong forms ({@code C0 B7} as '7') and detect UTF-16 and
+	 * UTF-32 by itself, so bytes the backend reads differently could still yield a valid phone or code. A
+	 * leading byte order mark is ignored, as RFC 8259 allows and as before.
+	 */
+	private static String utf8(byte[] body) {
+		try {
+			String text = StandardCharsets.UTF_8.newDecoder()
+				.onMalformedInput(CodingErrorAction.REPORT)
+				.onUnmappableCharacter(CodingErrorAction.REPORT)
+				.decode(ByteBuffer.wrap(body))
+				.toString();
+			return text.startsWith("\uFEFF") ? text.substring(1) : text;
+		}
+		catch (CharacterCodingException ex) {
+			throw malformed("The body is not valid UTF-8.");
+		}
 	}
 
 	private static String text(JsonNode root, String field) {

@@ -1,24 +1,31 @@
 package kz.cvety.otp.web;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
-import org.springframework.web.util.UriUtils;
 
 /**
  * Makes sure no spelling of an OTP path slips past the admission filter to the backend (whose own OTP
  * endpoints once accepted any code). A path that is not in canonical form (double slashes, dot segments,
- * matrix parameters, backslashes, encoded slashes or dots, control characters) is refused with 400; a path
- * that decodes, case-folded, to an OTP endpoint but is not spelled exactly like it is refused with 404. Only
- * the exact OTP paths reach their routes.
+ * matrix parameters, backslashes, encoded slashes or dots, control characters, percent-encoded bytes that are
+ * not UTF-8) is refused with 400; a path that a lenient server would read as an OTP endpoint (decoded, also
+ * twice, NFKC-folded, case-folded, without invisible characters or trailing dots and spaces) but is not
+ * spelled exactly like it is refused with 404. Only the exact OTP paths reach their routes.
  */
 public final class PathGuardFilter implements WebFilter, Ordered {
 
@@ -43,22 +50,73 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 				.of(ProblemCode.MALFORMED_REQUEST, "The request path is not in canonical form.")
 				.build());
 		}
+		String canonical = canonical(raw);
+		if (canonical == null) {
+			return Mono.error(ProblemException
+				.of(ProblemCode.MALFORMED_REQUEST, "The request path is not in canonical form.")
+				.build());
+		}
 		String exact = stripTrailingSlash(raw);
-		if (!OTP_PATHS.contains(exact) && OTP_PATHS.contains(canonical(raw))) {
+		if (!OTP_PATHS.contains(exact) && OTP_PATHS.contains(canonical)) {
 			return Mono.error(ProblemException.of(ProblemCode.NOT_FOUND, "No route for this path.").build());
 		}
 		return chain.filter(exchange);
 	}
 
-	private static String canonical(String raw) {
-		String decoded;
+	/**
+	 * The path as a lenient server might read it: percent-decoded (twice over, for double encoding), NFKC-folded
+	 * (full-width '／' is '/'), lower case, without invisible format characters, and without trailing dots and
+	 * spaces. Null when the percent-encoded bytes of the path are not UTF-8: overlong forms such as
+	 * {@code %c0%af} are a slash to some decoders.
+	 */
+	private static @Nullable String canonical(String raw) {
+		String decoded = percentDecode(raw);
+		if (decoded == null) {
+			return null;
+		}
+		for (int round = 1; round < 3 && decoded.indexOf('%') >= 0; round++) {
+			String again = percentDecode(decoded);
+			if (again == null) {
+				break;
+			}
+			decoded = again;
+		}
+		String folded = Normalizer.normalize(decoded, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+		StringBuilder visible = new StringBuilder(folded.length());
+		folded.codePoints()
+			.filter(cp -> Character.getType(cp) != Character.FORMAT)
+			.forEach(visible::appendCodePoint);
+		int end = visible.length();
+		while (end > 1 && (visible.charAt(end - 1) == '.' || Character.isWhitespace(visible.charAt(end - 1))
+				|| Character.isSpaceChar(visible.charAt(end - 1)))) {
+			end--;
+		}
+		return stripTrailingSlash(visible.substring(0, end).trim());
+	}
+
+	private static @Nullable String percentDecode(String path) {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream(path.length());
+		for (int i = 0; i < path.length(); i++) {
+			char c = path.charAt(i);
+			if (c == '%' && i + 2 < path.length() && HexFormat.isHexDigit(path.charAt(i + 1))
+					&& HexFormat.isHexDigit(path.charAt(i + 2))) {
+				bytes.write(HexFormat.fromHexDigits(path, i + 1, i + 3));
+				i += 2;
+			}
+			else {
+				bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+			}
+		}
 		try {
-			decoded = UriUtils.decode(raw, StandardCharsets.UTF_8);
+			return StandardCharsets.UTF_8.newDecoder()
+				.onMalformedInput(CodingErrorAction.REPORT)
+				.onUnmappableCharacter(CodingErrorAction.REPORT)
+				.decode(ByteBuffer.wrap(bytes.toByteArray()))
+				.toString();
 		}
-		catch (IllegalArgumentException ex) {
-			decoded = raw;
+		catch (CharacterCodingException ex) {
+			return null;
 		}
-		return stripTrailingSlash(decoded.toLowerCase(Locale.ROOT).trim());
 	}
 
 	private static String stripTrailingSlash(String path) {

@@ -40,6 +40,29 @@ class OtpRequestReaderTest {
 	}
 
 	@Test
+	void refusesOverlongUtf8ThatALenientDecoderReadsAsADigit() {
+		byte[] overlongSeven = { (byte) 0xC0, (byte) 0xB7 };
+		byte[] body = concat(bytes("{\"phone\":\"+777"), overlongSeven, bytes("1234567\"}"));
+		assertThatThrownBy(() -> this.reader.readSend(body)).isInstanceOfSatisfying(ProblemException.class,
+				problem -> assertThat(problem.code()).isEqualTo(ProblemCode.MALFORMED_REQUEST));
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "UTF-16", "UTF-16BE", "UTF-16LE", "UTF-32", "UTF-32LE" })
+	void refusesBodiesInOtherEncodingsThanUtf8(String encoding) {
+		byte[] body = "{\"phone\":\"+77771234567\"}".getBytes(java.nio.charset.Charset.forName(encoding));
+		assertThatThrownBy(() -> this.reader.readSend(body)).isInstanceOfSatisfying(ProblemException.class,
+				problem -> assertThat(problem.code()).isEqualTo(ProblemCode.MALFORMED_REQUEST));
+	}
+
+	@Test
+	void readsUtf8WithAndWithoutAByteOrderMark() {
+		assertThat(this.reader.readSend(bytes("{\"phone\":\"+77771234567\",\"name\":\"\u0410\u0439\u0433\u04af\u043b\"}"))
+			.phone()).isEqualTo("+77771234567");
+		assertThat(this.reader.readSend(bytes("\uFEFF{\"phone\":\"+77771234567\"}")).phone()).isEqualTo("+77771234567");
+	}
+
+	@Test
 	void refusesDeeplyNestedBodies() {
 		String nested = "{\"phone\":\"+77771234567\",\"x\":" + "[".repeat(100) + "]".repeat(100) + "}";
 		assertThatThrownBy(() -> this.reader.readSend(bytes(nested))).isInstanceOf(ProblemException.class);
@@ -50,6 +73,14 @@ class OtpRequestReaderTest {
 		assertThatThrownBy(() -> this.reader.readSend(bytes("{\"phone\":12345678901}")))
 			.isInstanceOfSatisfying(ProblemException.class,
 					problem -> assertThat(problem.detail()).doesNotContain("12345678901"));
+	}
+
+	private static byte[] concat(byte[]... parts) {
+		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+		for (byte[] part : parts) {
+			out.writeBytes(part);
+		}
+		return out.toByteArray();
 	}
 
 	private static byte[] bytes(String text) {
