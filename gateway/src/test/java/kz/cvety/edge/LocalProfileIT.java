@@ -30,8 +30,7 @@ class LocalProfileIT {
 	void defaultProfileRunsOnEmbeddedRedisAndStopsItOnShutdown(CapturedOutput output) throws IOException {
 		int redisPort;
 		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(GatewayApplication.class)
-			.properties("server.port=0")
-			.run()) {
+			.run("--server.port=0")) {
 			assertThat(context.getEnvironment().getActiveProfiles()).isEmpty();
 			assertThat(context.getEnvironment().getDefaultProfiles()).containsExactly("local");
 			redisPort = context.getBean(LocalRedisServer.class).port();

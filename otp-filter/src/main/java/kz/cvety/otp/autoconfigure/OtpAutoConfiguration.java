@@ -135,7 +135,8 @@ public final class OtpAutoConfiguration {
 			return new VerificationTokenIssuer(secret, properties.getTokenTtl(), Clock.systemUTC());
 		}
 		catch (IllegalArgumentException ex) {
-			throw new UnsafeConfigurationException("cvety.otp.token-secret", ex.getMessage(),
+			throw new UnsafeConfigurationException("cvety.otp.token-secret",
+					ex.getMessage().replaceFirst("^cvety\\.otp\\.token-secret\\s*", ""),
 					"Set OTP_TOKEN_SECRET to at least 32 random bytes, shared with the backend that checks tokens.");
 		}
 	}
