@@ -75,19 +75,18 @@ public final class LettuceBuckets implements AutoCloseable {
 		if (this.client instanceof RedisClusterClient cluster) {
 			StatefulRedisClusterConnection<String, byte[]> clustered = cluster.connect(CODEC);
 			opened = clustered;
-			builder = Bucket4jLettuce.casBasedBuilder(clustered);
+			builder = new Bucket4jLettuce.LettuceBasedProxyManagerBuilder<>(new EvalShaRedisApi<>(clustered.async()));
 		}
 		else {
 			StatefulRedisConnection<String, byte[]> single = ((RedisClient) this.client).connect(CODEC);
 			opened = single;
-			builder = Bucket4jLettuce.casBasedBuilder(single);
+			builder = new Bucket4jLettuce.LettuceBasedProxyManagerBuilder<>(new EvalShaRedisApi<>(single.async()));
 		}
 		opened.setTimeout(this.timeout);
 		this.connection.set(opened);
 		return builder
 			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
 			.clientClock(this.clock)
-			.requestTimeout(this.timeout)
 			.build()
 			.asAsync();
 	}
