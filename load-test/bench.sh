@@ -2,7 +2,7 @@
 # Side-by-side benchmark of the gateway on this machine, in one run (issue 7, item 3):
 #
 #   ./mvnw -q -B -pl gateway -am package -DskipTests    # once: builds gateway/target/gateway.jar
-#   load-test/bench.sh                                    # ~6 minutes; BENCH_DURATION=10s for a quick run
+#   load-test/bench.sh                                    # ~10 minutes; BENCH_DURATION=10s for a quick run
 #
 # Starts a Redis on a free port, nginx (backend and SMS webhook, 200 {} to everything) and the gateway jar with
 # the bench profile (config/application-bench.yml), warms every row up, then measures each row with wrk
@@ -23,6 +23,7 @@
 #   BENCH_JFR=1            record one JFR file per measured row (settings=profile) into the results folder
 #   BENCH_JAR=gateway/target/gateway.jar                  BENCH_OUT=load-test/results/bench-<time>
 #   BENCH_PHONES=100000    phones of the admitted and verify rows (+77010000000 onwards, at most 1000000)
+#   BENCH_REDIS_SERVER     redis-server binary (default: the one on the PATH; "embedded": the embedded-redis jar's)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -62,9 +63,14 @@ missing=()
 command -v wrk >/dev/null || missing+=("wrk")
 command -v nginx >/dev/null || missing+=("nginx-light")
 command -v java >/dev/null || missing+=("a JDK 17+ (java)")
-REDIS_SERVER=$(command -v redis-server || true)
-if [[ -z $REDIS_SERVER && ! -f $EMBEDDED_REDIS_JAR ]]; then
-  missing+=("redis-server (or the embedded-redis jar in ~/.m2: run ./mvnw -B verify once)")
+REDIS_SERVER=${BENCH_REDIS_SERVER:-$(command -v redis-server || true)}
+[[ $REDIS_SERVER == embedded ]] && REDIS_SERVER=""
+if [[ -z $REDIS_SERVER ]]; then
+  if [[ ! -f $EMBEDDED_REDIS_JAR ]]; then
+    missing+=("redis-server (or the embedded-redis jar in ~/.m2: run ./mvnw -B verify once)")
+  elif ! command -v unzip >/dev/null; then
+    missing+=("unzip (to take redis-server out of the embedded-redis jar)")
+  fi
 fi
 if ((${#missing[@]})); then
   die "missing: ${missing[*]}. On Debian/Ubuntu: apt-get update && apt-get install -y wrk nginx-light redis-server"
@@ -374,7 +380,7 @@ measure() { # row round
   GC[$key]=$(awk -v a="$gc_before" -v b="$gc_after" 'BEGIN {printf "%.0f", (b - a) * 1000}')
   # Commands executed inside Lua scripts are counted too (as Redis itself counts them); INFO and CONFIG are not.
   RCMDS[$key]=$(awk -F'[:=,]' -v n="$requests" '/^cmdstat_/ && $1 !~ /^cmdstat_(info|config)/ {sum += $3} END {printf "%.2f", sum / n}' "$OUT/$name.commandstats")
-  RBREAK[$key]=$(awk -F'[:=,]' -v n="$requests" '/^cmdstat_/ && $1 !~ /^cmdstat_(info|config)/ {sub("cmdstat_", "", $1); printf "%s %s=%.2f", sep, $1, $3 / n; sep = ","}' "$OUT/$name.commandstats")
+  RBREAK[$key]=$(awk -F'[:=,]' -v n="$requests" '/^cmdstat_/ && $1 !~ /^cmdstat_(info|config)/ && $3 > 0 {sub("cmdstat_", "", $1); printf "%s %s=%.2f", sep, $1, $3 / n; sep = ","}' "$OUT/$name.commandstats")
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do
