@@ -1,5 +1,7 @@
 package kz.cvety.edge.local;
 
+import java.net.URI;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -40,7 +42,7 @@ class LocalBanner implements ApplicationListener<ApplicationReadyEvent> {
 		logger.info(String.join(System.lineSeparator(), "", "",
 				"  Cvety Edge is running (local profile) at " + url,
 				"  Redis:   " + redisInUse(),
-				"  SMS:     log sender: codes are printed in this console, never sent",
+				"  SMS:     " + smsSender(),
 				"  Backend: " + this.environment.getProperty("cvety.backend-url"),
 				"  Try:",
 				"    curl -s -X POST " + url + "/api/auth/request-otp -H 'Content-Type: application/json' "
@@ -48,6 +50,17 @@ class LocalBanner implements ApplicationListener<ApplicationReadyEvent> {
 				"    curl -s -X POST " + url + "/api/auth/verify-otp -H 'Content-Type: application/json' "
 						+ "-d '{\"phone\": \"+77771234567\", \"otp_code\": \"<code from the console>\"}'",
 				"    curl -s " + url + "/actuator/health", ""));
+	}
+
+	// The local profile logs codes, but a profile added to it (loadtest) may send them to a webhook instead.
+	private String smsSender() {
+		if ("webhook".equalsIgnoreCase(this.environment.getProperty("cvety.otp.sms.provider"))) {
+			// Host and port only: webhook URLs often carry the provider's credentials.
+			URI webhook = URI.create(this.environment.getProperty("cvety.otp.sms.webhook-url", "").trim());
+			return "webhook at " + webhook.getHost() + ((webhook.getPort() != -1) ? ":" + webhook.getPort() : "")
+					+ ": codes are sent there";
+		}
+		return "log sender: codes are printed in this console, never sent";
 	}
 
 	private String redisInUse() {

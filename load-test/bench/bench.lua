@@ -1,0 +1,78 @@
+-- wrk script of load-test/bench.sh: what each row sends (BENCH_MODE), and one machine-readable result line.
+--
+--   get           GET of the URL as given (proxied routes, backend direct)
+--   send-random   POST request-otp for random valid KZ mobiles (+770100xxxxx), each from its own client IP
+--                 (X-Forwarded-For, one trusted hop): every request is admitted
+--   send-one      POST request-otp for one phone, over and over: refused once its 10 codes are spent
+--   verify-wrong  POST verify-otp with a random wrong code for random phones of the send-random range
+--
+-- Every row counts answers by status the same way, so the client does equal work on every row.
+
+local mode = os.getenv("BENCH_MODE") or "get"
+local phones = tonumber(os.getenv("BENCH_PHONES") or "100000")
+local hammered = os.getenv("BENCH_HAMMERED_PHONE") or "+77019999999"
+
+local threads = {}
+local counter = 1
+
+function setup(thread)
+  thread:set("id", counter)
+  table.insert(threads, thread)
+  counter = counter + 1
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + id)
+  ok2xx, s429, other = 0, 0, 0
+  json = { ["Content-Type"] = "application/json" }
+end
+
+local function phone()
+  return string.format("+77010%06d", math.random(0, phones - 1))
+end
+
+local function client_ip()
+  return string.format("100.%d.%d.%d", math.random(64, 127), math.random(0, 255), math.random(1, 254))
+end
+
+if mode == "send-random" then
+  request = function()
+    local headers = { ["Content-Type"] = "application/json", ["X-Forwarded-For"] = client_ip() }
+    return wrk.format("POST", "/api/auth/request-otp", headers, '{"phone":"' .. phone() .. '"}')
+  end
+elseif mode == "send-one" then
+  request = function()
+    return wrk.format("POST", "/api/auth/request-otp", json, '{"phone":"' .. hammered .. '"}')
+  end
+elseif mode == "verify-wrong" then
+  request = function()
+    local body = string.format('{"phone":"%s","otp_code":"%06d"}', phone(), math.random(0, 999999))
+    return wrk.format("POST", "/api/auth/verify-otp", json, body)
+  end
+end
+
+function response(status, headers, body)
+  if status >= 200 and status < 300 then
+    ok2xx = ok2xx + 1
+  elseif status == 429 then
+    s429 = s429 + 1
+  else
+    other = other + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local a2xx, a429, aother = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    a2xx = a2xx + thread:get("ok2xx")
+    a429 = a429 + thread:get("s429")
+    aother = aother + thread:get("other")
+  end
+  local errors = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_us=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d "
+      .. "s2xx=%d s429=%d sother=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d\n",
+    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    a2xx, a429, aother, errors.connect, errors.read, errors.write, errors.timeout))
+end
