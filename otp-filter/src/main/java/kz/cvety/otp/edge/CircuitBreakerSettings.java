@@ -73,6 +73,8 @@ public class CircuitBreakerSettings {
 			.slidingWindowSize(this.slidingWindowSize)
 			.minimumNumberOfCalls(Math.min(this.minimumNumberOfCalls, this.slidingWindowSize))
 			.waitDurationInOpenState(this.waitDurationInOpenState)
+			// Half-open on time, not on the next call: health and metrics show recovery without traffic.
+			.automaticTransitionFromOpenToHalfOpenEnabled(true)
 			.writableStackTraceEnabled(false)
 			.build();
 	}

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -48,6 +50,12 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	private static final int WINDOW_MINUTES = 15;
 
 	private final MeterRegistry registry;
+
+	// Meters are looked up per event on the hot path; building and registering one each time costs a tag sort and a
+	// registry lookup, so each is kept once made.
+	private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+	private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
 	private final Clock clock;
 
@@ -114,21 +122,23 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 
 	@Override
 	public void observe(String step, long nanos, boolean success) {
-		Timer.builder(REDIS_STEP).description("Latency of the OTP feature's Redis steps")
+		String outcome = success ? "success" : "failure";
+		this.timers.computeIfAbsent(step + "|" + outcome, key -> Timer.builder(REDIS_STEP)
+			.description("Latency of the OTP feature's Redis steps")
 			.tag("step", step)
-			.tag("outcome", success ? "success" : "failure")
+			.tag("outcome", outcome)
 			.publishPercentileHistogram()
-			.register(this.registry)
-			.record(nanos, TimeUnit.NANOSECONDS);
+			.register(this.registry)).record(nanos, TimeUnit.NANOSECONDS);
 	}
 
 	/** Records one SMS send. */
 	public void smsSent(Duration took, boolean success) {
-		Timer.builder(SMS_SEND).description("Latency of SMS sends, retries included")
-			.tag("outcome", success ? "success" : "failure")
+		String outcome = success ? "success" : "failure";
+		this.timers.computeIfAbsent("sms|" + outcome, key -> Timer.builder(SMS_SEND)
+			.description("Latency of SMS sends, retries included")
+			.tag("outcome", outcome)
 			.publishPercentileHistogram()
-			.register(this.registry)
-			.record(took);
+			.register(this.registry)).record(took);
 	}
 
 	/** Verified / sent over the last 15 minutes; NaN when nothing was sent. */
@@ -150,23 +160,27 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	}
 
 	private Counter sendCounter(String outcome) {
-		return Counter.builder(SENDS).description("Codes requested that reached the handler, by outcome")
+		return this.counters.computeIfAbsent("send|" + outcome, key -> Counter.builder(SENDS)
+			.description("Codes requested that reached the handler, by outcome")
 			.tag("outcome", outcome)
-			.register(this.registry);
+			.register(this.registry));
 	}
 
 	private Counter verifyCounter(String outcome) {
-		return Counter.builder(VERIFICATIONS).description("Verification attempts, by outcome")
+		return this.counters.computeIfAbsent("verify|" + outcome, key -> Counter.builder(VERIFICATIONS)
+			.description("Verification attempts, by outcome")
 			.tag("outcome", outcome)
-			.register(this.registry);
+			.register(this.registry));
 	}
 
 	private Counter decisionCounter(String limit, String outcome, String source) {
-		return Counter.builder(LIMIT_DECISIONS).description("Rate limit decisions, by limit and outcome")
-			.tag("limit", limit.toLowerCase(Locale.ROOT))
-			.tag("outcome", outcome)
-			.tag("source", source)
-			.register(this.registry);
+		return this.counters.computeIfAbsent("decision|" + limit + "|" + outcome + "|" + source,
+				key -> Counter.builder(LIMIT_DECISIONS)
+					.description("Rate limit decisions, by limit and outcome")
+					.tag("limit", limit.toLowerCase(Locale.ROOT))
+					.tag("outcome", outcome)
+					.tag("source", source)
+					.register(this.registry));
 	}
 
 	private void add(AtomicLongArray counts) {

@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
@@ -56,6 +58,10 @@ public final class PhoneNormalizer {
 
 	private final String regionDetail;
 
+	// Parsing with libphonenumber is the costliest step of a refusal; a bot repeats the same few spellings, and the
+	// answer for a spelling never changes under one normalizer. Only accepted spellings are kept.
+	private final Cache<String, String> accepted = Caffeine.newBuilder().maximumSize(10_000).build();
+
 	/**
 	 * @param defaultRegion region assumed for numbers written without a leading {@code +}, such as {@code KZ}
 	 * @param allowedRegions regions whose numbers are accepted
@@ -93,6 +99,18 @@ public final class PhoneNormalizer {
 	 * refused number type; {@link ProblemCode#REGION_NOT_ALLOWED} for a valid number from another region
 	 */
 	public String toE164(@Nullable String raw) {
+		if (raw != null) {
+			String known = this.accepted.getIfPresent(raw);
+			if (known != null) {
+				return known;
+			}
+		}
+		String e164 = parse(raw);
+		this.accepted.put(raw, e164);
+		return e164;
+	}
+
+	private String parse(@Nullable String raw) {
 		// Before parsing: the library would silently fold look-alike digits (full-width, Arabic-Indic) into ASCII.
 		checkSyntax(raw);
 		PhoneNumber number;

@@ -8,6 +8,9 @@ import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 /**
  * HMAC-SHA256 under the server's hash secret, for the two things that must never sit in Redis in the clear:
  * codes (bound to their phone, so a code for A never verifies B) and the phone or IP inside a key. The two
@@ -32,6 +35,9 @@ public final class OtpHasher {
 	// Mac is not thread-safe and costly to look up; each event-loop thread keeps its own.
 	private final ThreadLocal<Mac> macs;
 
+	// Every request needs the tags of its phone and IP; a bot repeats the same few, so they are worth keeping.
+	private final Cache<String, String> tags = Caffeine.newBuilder().maximumSize(50_000).build();
+
 	public OtpHasher(String secret) {
 		byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
 		if (bytes.length < MIN_SECRET_BYTES) {
@@ -49,8 +55,12 @@ public final class OtpHasher {
 
 	/** A short keyed tag standing for {@code value} (a phone or an IP) inside Redis key names. */
 	public String keyTag(String value) {
-		byte[] full = mac("key\0" + value);
-		return HEX.formatHex(full, 0, TAG_BYTES);
+		String tag = this.tags.getIfPresent(value);
+		if (tag == null) {
+			tag = HEX.formatHex(mac("key\0" + value), 0, TAG_BYTES);
+			this.tags.put(value, tag);
+		}
+		return tag;
 	}
 
 	/** Constant-time comparison of two hashes. */

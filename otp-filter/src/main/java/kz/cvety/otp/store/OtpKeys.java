@@ -11,9 +11,12 @@ public final class OtpKeys {
 
 	private final OtpHasher hasher;
 
+	private final String sendGlobal;
+
 	public OtpKeys(String prefix, OtpHasher hasher) {
 		this.prefix = prefix;
 		this.hasher = hasher;
+		this.sendGlobal = prefix + "global:{sms}:send";
 	}
 
 	/** The phone's live code: {@code cvety:otp:{tag}:code}. */
@@ -38,7 +41,7 @@ public final class OtpKeys {
 
 	/** The fleet-wide SMS budget bucket. */
 	public String sendGlobal() {
-		return this.prefix + "global:{sms}:send";
+		return this.sendGlobal;
 	}
 
 	/** A bucket of a generic limit on a proxied route, keyed by IP or header value. */

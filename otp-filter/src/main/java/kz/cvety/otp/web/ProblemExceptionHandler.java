@@ -12,6 +12,7 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
 import reactor.netty.http.client.PrematureCloseException;
 
 import org.springframework.core.Ordered;
@@ -56,6 +57,11 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
+		if (ex instanceof AbortedException) {
+			// The client went away; there is nobody to answer, and nothing went wrong at the edge.
+			logger.debug("Client closed the connection during " + describe(exchange));
+			return Mono.empty();
+		}
 		ProblemException problem = toProblem(exchange, ex);
 		return ProblemWriter.write(exchange, problem);
 	}

@@ -1,8 +1,10 @@
 package kz.cvety.otp.web;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
@@ -44,6 +46,10 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 
 	private final AdmissionListener listener;
 
+	private volatile ClientIpResolver clientIps;
+
+	private volatile int clientIpHops;
+
 	public RateLimitGatewayFilterFactory(BucketRateLimiter limiter, OtpKeys keys, Supplier<OtpPolicy> policies,
 			AdmissionListener listener) {
 		super(Config.class);
@@ -61,17 +67,21 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 		}
 		LimitPolicy policy = new LimitPolicy(name, config.getLimits(), config.getRefill());
 		KeySource keySource = KeySource.parse(config.getKey());
+		Throttle warnings = new Throttle(Duration.ofMinutes(1));
 		// The route was (re)built, perhaps with new limits: let live buckets take them on next use.
 		this.limiter.limitsChanged();
 		return (exchange, chain) -> {
-			String key = keySource.resolve(exchange, this.policies.get().trustedProxyHops());
+			String key = keySource.resolve(exchange, clientIps(this.policies.get().trustedProxyHops()));
 			return this.limiter.tryConsume(policy, this.keys.generic(name, key))
 				.onErrorResume(ProblemException.class, failure -> {
 					if (config.getFailMode() == FailMode.CLOSED) {
 						return Mono.error(failure);
 					}
-					logger.warn("Rate limit " + name + " could not be checked; admitting (fail-mode open): "
-							+ failure.detail());
+					// Once a minute per limit at most: during an outage every request fails open.
+					if (warnings.tryAcquire()) {
+						logger.warn("Rate limit " + name + " could not be checked; admitting (fail-mode open): "
+								+ failure.detail());
+					}
 					this.listener.failedOpen(name);
 					return Mono.empty();
 				})
@@ -92,6 +102,35 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 		};
 	}
 
+	private ClientIpResolver clientIps(int trustedProxyHops) {
+		ClientIpResolver current = this.clientIps;
+		if (current == null || this.clientIpHops != trustedProxyHops) {
+			current = new ClientIpResolver(trustedProxyHops);
+			this.clientIps = current;
+			this.clientIpHops = trustedProxyHops;
+		}
+		return current;
+	}
+
+	/** Lets something happen at most once per interval, across threads. */
+	static final class Throttle {
+
+		private final long intervalNanos;
+
+		private final AtomicLong next = new AtomicLong(Long.MIN_VALUE);
+
+		Throttle(Duration interval) {
+			this.intervalNanos = interval.toNanos();
+		}
+
+		boolean tryAcquire() {
+			long now = System.nanoTime();
+			long due = this.next.get();
+			return (due == Long.MIN_VALUE || now - due >= 0) && this.next.compareAndSet(due, now + this.intervalNanos);
+		}
+
+	}
+
 	/** What a generic limit keys on. */
 	record KeySource(String header) {
 
@@ -106,7 +145,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 			throw new IllegalArgumentException("RateLimit key must be 'ip' or 'header:<Name>', was '" + spec + "'");
 		}
 
-		String resolve(ServerWebExchange exchange, int trustedProxyHops) {
+		String resolve(ServerWebExchange exchange, ClientIpResolver clientIps) {
 			if (this.header != null) {
 				String value = exchange.getRequest().getHeaders().getFirst(this.header);
 				if (StringUtils.hasText(value)) {
@@ -114,7 +153,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 				}
 			}
 			// Without the header, callers share their IP's bucket rather than escaping the limit.
-			return "ip:" + new ClientIpResolver(trustedProxyHops).resolve(exchange);
+			return "ip:" + clientIps.resolve(exchange);
 		}
 
 	}
