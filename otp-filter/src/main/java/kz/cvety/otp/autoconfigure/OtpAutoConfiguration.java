@@ -176,10 +176,10 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpStore otpStore(ReactiveStringRedisTemplate redis, OtpKeys keys, RedisGuard guard,
+	OtpStore otpStore(LettuceBuckets redis, OtpKeys keys, RedisGuard guard,
 			RedisScript<List<Long>> otpIssueScript, RedisScript<List<Long>> otpAttemptScript,
 			RedisScript<List<Long>> otpVerifyScript, RedisScript<List<Long>> otpDiscardScript) {
-		return new OtpStore(redis, keys, guard,
+		return new OtpStore(redis.scriptRunner(), keys, guard,
 				new OtpStore.Scripts(otpIssueScript, otpAttemptScript, otpVerifyScript, otpDiscardScript));
 	}
 

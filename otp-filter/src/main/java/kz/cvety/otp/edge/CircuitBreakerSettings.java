@@ -75,6 +75,8 @@ public class CircuitBreakerSettings {
 			.waitDurationInOpenState(this.waitDurationInOpenState)
 			// Half-open on time, not on the next call: health and metrics show recovery without traffic.
 			.automaticTransitionFromOpenToHalfOpenEnabled(true)
+			// Every request records into the window from both event loops; a lock there serialises them.
+			.slidingWindowSynchronizationStrategy(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
 			.writableStackTraceEnabled(false)
 			.build();
 	}

@@ -1,6 +1,9 @@
 package kz.cvety.otp.ratelimit;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.bucket4j.TimeMeter;
@@ -9,6 +12,8 @@ import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -20,6 +25,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+
+import kz.cvety.otp.store.ScriptRunner;
 
 /**
  * bucket4j's Lettuce proxy manager on its own connection (bucket4j needs a {@code String}/{@code byte[]}
@@ -42,7 +49,7 @@ public final class LettuceBuckets implements AutoCloseable {
 
 	private final AtomicReference<StatefulConnection<String, byte[]>> connection = new AtomicReference<>();
 
-	private final Mono<AsyncProxyManager<String>> manager;
+	private final Mono<Connected> connected;
 
 	/**
 	 * @param client the Lettuce client of Spring's connection factory
@@ -53,42 +60,69 @@ public final class LettuceBuckets implements AutoCloseable {
 		this.client = client;
 		this.clock = clock;
 		this.timeout = timeout;
-		this.manager = Mono.fromCallable(this::connect)
+		this.connected = Mono.fromCallable(this::connect)
 			.subscribeOn(Schedulers.boundedElastic())
 			.cache(value -> Duration.ofMillis(Long.MAX_VALUE), error -> Duration.ZERO, () -> Duration.ZERO);
 	}
 
 	/** The proxy manager, connecting first if need be; fails while Redis cannot be reached. */
 	public Mono<AsyncProxyManager<String>> manager() {
-		return this.manager;
+		return this.connected.map(Connected::buckets);
+	}
+
+	/** Runs the OTP Lua scripts on the same connection, by EVALSHA (EVAL after NOSCRIPT). */
+	public ScriptRunner scriptRunner() {
+		return (script, key, args) -> this.connected.flatMap(connection -> {
+			byte[][] values = new byte[args.size()][];
+			for (int i = 0; i < values.length; i++) {
+				values[i] = args.get(i).getBytes(StandardCharsets.UTF_8);
+			}
+			RedisFuture<List<Object>> result = connection.api()
+				.eval(script.getScriptAsString(), ScriptOutputType.MULTI, new Object[] { key }, values);
+			return Mono.fromCompletionStage(result).map(LettuceBuckets::integers);
+		});
+	}
+
+	private static List<Long> integers(List<Object> values) {
+		List<Long> integers = new ArrayList<>(values.size());
+		for (Object value : values) {
+			integers.add((Long) value);
+		}
+		return integers;
 	}
 
 	/** Opens the connection in the background now, so the first request does not wait for it. */
 	public void warmUp() {
-		this.manager.subscribe(ready -> logger.debug("bucket4j Redis connection ready"),
+		this.connected.subscribe(ready -> logger.debug("bucket4j Redis connection ready"),
 				ex -> logger.warn("Redis not reachable for rate limits yet; will retry on demand: " + ex.getMessage()));
 	}
 
-	private AsyncProxyManager<String> connect() {
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private Connected connect() {
 		StatefulConnection<String, byte[]> opened;
-		Bucket4jLettuce.LettuceBasedProxyManagerBuilder<String> builder;
+		EvalShaRedisApi<String> api;
 		if (this.client instanceof RedisClusterClient cluster) {
 			StatefulRedisClusterConnection<String, byte[]> clustered = cluster.connect(CODEC);
 			opened = clustered;
-			builder = new Bucket4jLettuce.LettuceBasedProxyManagerBuilder<>(new EvalShaRedisApi<>(clustered.async()));
+			api = new EvalShaRedisApi<>(clustered.async());
 		}
 		else {
 			StatefulRedisConnection<String, byte[]> single = ((RedisClient) this.client).connect(CODEC);
 			opened = single;
-			builder = new Bucket4jLettuce.LettuceBasedProxyManagerBuilder<>(new EvalShaRedisApi<>(single.async()));
+			api = new EvalShaRedisApi<>(single.async());
 		}
 		opened.setTimeout(this.timeout);
 		this.connection.set(opened);
-		return builder
+		AsyncProxyManager<String> buckets = new Bucket4jLettuce.LettuceBasedProxyManagerBuilder<>(api)
 			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
 			.clientClock(this.clock)
 			.build()
 			.asAsync();
+		// Keys go to Lettuce as an Object[], as bucket4j passes them.
+		return new Connected(buckets, (EvalShaRedisApi) api);
+	}
+
+	private record Connected(AsyncProxyManager<String> buckets, EvalShaRedisApi<Object> api) {
 	}
 
 	@Override

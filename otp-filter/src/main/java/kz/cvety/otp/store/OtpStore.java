@@ -6,7 +6,6 @@ import java.util.List;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.io.ClassPathResource;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
 /**
@@ -28,7 +27,7 @@ public final class OtpStore {
 	/** Script resource of {@link #discard}. */
 	public static final String DISCARD_SCRIPT = "META-INF/scripts/otp_discard.lua";
 
-	private final ReactiveStringRedisTemplate redis;
+	private final ScriptRunner runner;
 
 	private final OtpKeys keys;
 
@@ -36,8 +35,8 @@ public final class OtpStore {
 
 	private final Scripts scripts;
 
-	public OtpStore(ReactiveStringRedisTemplate redis, OtpKeys keys, RedisGuard guard, Scripts scripts) {
-		this.redis = redis;
+	public OtpStore(ScriptRunner runner, OtpKeys keys, RedisGuard guard, Scripts scripts) {
+		this.runner = runner;
 		this.keys = keys;
 		this.guard = guard;
 		this.scripts = scripts;
@@ -84,7 +83,7 @@ public final class OtpStore {
 	}
 
 	private Mono<List<Long>> run(String step, RedisScript<List<Long>> script, String key, String... args) {
-		return this.guard.guard(step, this.redis.execute(script, List.of(key), List.of(args)).next());
+		return this.guard.guard(step, Mono.defer(() -> this.runner.run(script, key, List.of(args))));
 	}
 
 	/**

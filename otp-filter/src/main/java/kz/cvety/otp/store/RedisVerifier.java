@@ -58,7 +58,7 @@ public final class RedisVerifier {
 		OtpKeys keys = new OtpKeys(prefix, hasher);
 		RedisGuard guard = new RedisGuard(new CircuitRetryAfter(CircuitBreaker.ofDefaults("verify-redis"),
 				Clock.systemUTC()), STEP_TIMEOUT);
-		OtpStore store = new OtpStore(this.redis, keys, guard, this.scripts);
+		OtpStore store = new OtpStore(ScriptRunner.of(this.redis), keys, guard, this.scripts);
 		String phone = "+77000000000";
 		String code = "424242";
 		long generation = 7;
