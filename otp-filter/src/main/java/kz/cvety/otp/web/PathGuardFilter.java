@@ -70,6 +70,10 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 	 * {@code %c0%af} are a slash to some decoders.
 	 */
 	private static @Nullable String canonical(String raw) {
+		if (isPlainAscii(raw)) {
+			// The common case, on every request: nothing to decode or fold.
+			return trimTrailing(raw.toLowerCase(Locale.ROOT));
+		}
 		String decoded = percentDecode(raw);
 		if (decoded == null) {
 			return null;
@@ -86,12 +90,27 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 		folded.codePoints()
 			.filter(cp -> Character.getType(cp) != Character.FORMAT)
 			.forEach(visible::appendCodePoint);
-		int end = visible.length();
-		while (end > 1 && (visible.charAt(end - 1) == '.' || Character.isWhitespace(visible.charAt(end - 1))
-				|| Character.isSpaceChar(visible.charAt(end - 1)))) {
+		return trimTrailing(visible.toString());
+	}
+
+	/** Without trailing dots and spaces, trimmed, without a trailing slash. */
+	private static String trimTrailing(CharSequence path) {
+		int end = path.length();
+		while (end > 1 && (path.charAt(end - 1) == '.' || Character.isWhitespace(path.charAt(end - 1))
+				|| Character.isSpaceChar(path.charAt(end - 1)))) {
 			end--;
 		}
-		return stripTrailingSlash(visible.substring(0, end).trim());
+		return stripTrailingSlash(path.subSequence(0, end).toString().trim());
+	}
+
+	private static boolean isPlainAscii(String raw) {
+		for (int i = 0; i < raw.length(); i++) {
+			char c = raw.charAt(i);
+			if (c == '%' || c < 0x21 || c > 0x7e) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private static @Nullable String percentDecode(String path) {

@@ -1,6 +1,7 @@
 package kz.cvety.otp.web;
 
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
@@ -35,13 +36,22 @@ public final class RequestIdFilter implements WebFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
 		String given = exchange.getRequest().getHeaders().getFirst(HEADER);
-		String id = (given != null && SANE.matcher(given).matches()) ? given : UUID.randomUUID().toString();
+		String id = (given != null && SANE.matcher(given).matches()) ? given : newId();
 		exchange.getAttributes().put(ATTRIBUTE, id);
 		exchange.getResponse().getHeaders().set(HEADER, id);
 		if (id.equals(given)) {
 			return chain.filter(exchange);
 		}
 		return chain.filter(exchange.mutate().request(request -> request.headers(headers -> headers.set(HEADER, id))).build());
+	}
+
+	// A random (version 4) UUID from ThreadLocalRandom: an id needs no secrecy, and UUID.randomUUID() makes
+	// every request queue for one shared SecureRandom.
+	private static String newId() {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		long most = (random.nextLong() & 0xffffffffffff0fffL) | 0x0000000000004000L;
+		long least = (random.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+		return new UUID(most, least).toString();
 	}
 
 	/** The request id of {@code exchange}, if this filter ran. */
