@@ -1,0 +1,155 @@
+package kz.cvety.edge.faults;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import kz.cvety.edge.limits.OtpApi.Answer;
+
+/**
+ * Client load against real gateways, with every call recorded: what it was, for which phone, when it started and
+ * ended (on one monotonic clock the test also reads, {@link #now()}), and the answer. Virtual users run a cycle
+ * over and over until {@link #stop()}, so faults can be injected while requests are in flight.
+ */
+final class Traffic {
+
+	private final long epoch = System.nanoTime();
+
+	private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
+
+	private final ExecutorService users;
+
+	private final List<Future<?>> running = new ArrayList<>();
+
+	private volatile boolean stopping;
+
+	private Traffic(int users) {
+		this.users = Executors.newFixedThreadPool(users, runnable -> {
+			Thread thread = new Thread(runnable, "traffic-user");
+			thread.setDaemon(true);
+			return thread;
+		});
+	}
+
+	/** Starts {@code users} virtual users, each running {@code cycle} in a loop (closed loop: one call at a time). */
+	static Traffic start(int users, Consumer<Traffic> cycle) {
+		Traffic traffic = new Traffic(users);
+		for (int i = 0; i < users; i++) {
+			traffic.running.add(traffic.users.submit(() -> {
+				while (!traffic.stopping) {
+					try {
+						cycle.accept(traffic);
+					}
+					catch (RuntimeException ex) {
+						// Recorded by call(); the test's assertions report it.
+					}
+				}
+			}));
+		}
+		return traffic;
+	}
+
+	/** Milliseconds since this traffic started, on the clock calls are stamped with. */
+	long now() {
+		return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - this.epoch);
+	}
+
+	/** Makes one call, records it and returns its answer; a transport error is recorded and thrown. */
+	Answer call(String kind, String phone, Supplier<CompletableFuture<Answer>> request) {
+		long started = now();
+		try {
+			Answer answer = request.get().join();
+			this.calls.add(new Call(kind, phone, started, now(), answer, null));
+			return answer;
+		}
+		catch (RuntimeException ex) {
+			this.calls.add(new Call(kind, phone, started, now(), null, ex));
+			throw ex;
+		}
+	}
+
+	/** Stops the users after their current cycle and returns every call, in order of start. */
+	List<Call> stop() {
+		this.stopping = true;
+		for (Future<?> user : this.running) {
+			try {
+				user.get(60, TimeUnit.SECONDS);
+			}
+			catch (Exception ex) {
+				throw new AssertionError("a traffic user did not stop", ex);
+			}
+		}
+		this.users.shutdownNow();
+		return calls();
+	}
+
+	/** The calls so far, in order of start. */
+	List<Call> calls() {
+		List<Call> sorted = new ArrayList<>(this.calls);
+		sorted.sort(Comparator.comparingLong(Call::start));
+		return sorted;
+	}
+
+	/**
+	 * A compact account of {@code calls} by time slice: for each {@code sliceMillis} of start time, how many
+	 * calls got which status, e.g. {@code "1000: 200x31 503x2"}; printed by tests for the record.
+	 */
+	static String timeline(List<Call> calls, long sliceMillis) {
+		java.util.SortedMap<Long, java.util.SortedMap<Integer, Integer>> slices = new java.util.TreeMap<>();
+		for (Call call : calls) {
+			slices.computeIfAbsent(call.start() / sliceMillis * sliceMillis, slice -> new java.util.TreeMap<>())
+				.merge(call.status(), 1, Integer::sum);
+		}
+		StringBuilder text = new StringBuilder();
+		slices.forEach((slice, statuses) -> {
+			text.append(String.format("%n  %6d ms:", slice));
+			statuses.forEach((status, count) -> text.append(' ').append(status).append('x').append(count));
+		});
+		return text.toString();
+	}
+
+	/**
+	 * One recorded call.
+	 *
+	 * @param kind what was called, e.g. {@code send} or {@code verify}
+	 * @param phone the phone it was for
+	 * @param start when it started, in {@link #now()} milliseconds
+	 * @param end when its answer had arrived
+	 * @param answer the answer, or null after a transport error
+	 * @param error the transport error, or null
+	 */
+	record Call(String kind, String phone, long start, long end, Answer answer, Throwable error) {
+
+		long took() {
+			return this.end - this.start;
+		}
+
+		int status() {
+			return (this.answer != null) ? this.answer.status() : -1;
+		}
+
+		String code() {
+			return (this.answer != null) ? this.answer.code() : "";
+		}
+
+		boolean ok() {
+			return status() == 200;
+		}
+
+		@Override
+		public String toString() {
+			return this.kind + " " + this.phone + " [" + this.start + ".." + this.end + " ms] "
+					+ ((this.answer != null) ? this.answer : this.error);
+		}
+
+	}
+
+}
