@@ -105,8 +105,9 @@ public final class ResilientSmsSender implements SmsSender {
 	 * have seen the request: a timeout, a non-2xx answer or a hang-up after sending is never retried, or a
 	 * customer could get two texts. Give the delegate's HTTP client a connect timeout shorter than
 	 * {@link Settings#timeout()}, so a slow connect fails as a connection failure (retried) rather than as an
-	 * attempt timeout (not retried). {@code Retry-After} is the time left until the circuit half-opens when it is
-	 * open, {@link Settings#retryAfterOnFailure()} otherwise, and at least one second.
+	 * attempt timeout (not retried). {@code Retry-After} is the time left until the circuit half-opens plus one
+	 * attempt's timeout (for its trial calls) when it is open, {@link Settings#retryAfterOnFailure()} otherwise,
+	 * and at least one second.
 	 */
 	@Override
 	public Mono<Void> send(SmsMessage message) {
@@ -137,8 +138,10 @@ public final class ResilientSmsSender implements SmsSender {
 
 	private Duration retryAfter() {
 		if (this.circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
+			// The half-open circuit lets a few trial calls through and refuses the rest until they close it, which
+			// takes at most one attempt's timeout: a client back the moment it half-opens could be refused again.
 			Duration untilHalfOpen = Duration.between(this.clock.instant(), this.halfOpenAt);
-			return atLeastOneSecond(untilHalfOpen);
+			return atLeastOneSecond(untilHalfOpen.plus(this.settings.timeout()));
 		}
 		return atLeastOneSecond(this.settings.retryAfterOnFailure());
 	}
