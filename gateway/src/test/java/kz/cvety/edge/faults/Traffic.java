@@ -19,7 +19,7 @@ import kz.cvety.edge.limits.OtpApi.Answer;
  * ended (on one monotonic clock the test also reads, {@link #now()}), and the answer. Virtual users run a cycle
  * over and over until {@link #stop()}, so faults can be injected while requests are in flight.
  */
-final class Traffic {
+final class Traffic implements AutoCloseable {
 
 	private final long epoch = System.nanoTime();
 
@@ -91,11 +91,28 @@ final class Traffic {
 		return calls();
 	}
 
+	/** Stops the users if the test has not: a failed test must not leave load running into the next one. */
+	@Override
+	public void close() {
+		if (!this.stopping) {
+			stop();
+		}
+	}
+
 	/** The calls so far, in order of start. */
 	List<Call> calls() {
 		List<Call> sorted = new ArrayList<>(this.calls);
 		sorted.sort(Comparator.comparingLong(Call::start));
 		return sorted;
+	}
+
+	/** Fails, naming at most five offenders, if any call matches {@code violation}. */
+	static void assertNone(List<Call> calls, String what, java.util.function.Predicate<Call> violation) {
+		List<Call> offenders = calls.stream().filter(violation).toList();
+		if (!offenders.isEmpty()) {
+			throw new AssertionError(offenders.size() + " of " + calls.size() + " calls " + what + ", e.g.:\n  "
+					+ String.join("\n  ", offenders.stream().limit(5).map(Call::toString).toList()));
+		}
 	}
 
 	/**
@@ -146,8 +163,12 @@ final class Traffic {
 
 		@Override
 		public String toString() {
-			return this.kind + " " + this.phone + " [" + this.start + ".." + this.end + " ms] "
-					+ ((this.answer != null) ? this.answer : this.error);
+			if (this.answer == null) {
+				return this.kind + " " + this.phone + " [" + this.start + ".." + this.end + " ms] " + this.error;
+			}
+			String retryAfter = this.answer.header("Retry-After");
+			return this.kind + " " + this.phone + " [" + this.start + ".." + this.end + " ms] " + status() + " " + code()
+					+ ((retryAfter != null) ? " Retry-After " + retryAfter : "");
 		}
 
 	}
