@@ -105,7 +105,7 @@ class FaultRedisNetworkIT {
 		proxy.replyLatency(Duration.ofMillis(100));
 		List<Call> calls;
 		try (Traffic traffic = Traffic.start(USERS, users -> sendThenVerify(users, newPhone()))) {
-			await(Duration.ofSeconds(30), () -> countOk(traffic.calls(), "verify") >= 30);
+			await(Duration.ofSeconds(30), () -> countOk(traffic.calls(), "verify") >= 15);
 			calls = traffic.stop();
 		}
 
@@ -134,7 +134,7 @@ class FaultRedisNetworkIT {
 			await(Duration.ofSeconds(30), () -> countOk(traffic.calls(), "verify") >= 20);
 			long resetAt = traffic.now();
 			reset = proxy.cutConnections();
-			await(Duration.ofSeconds(30), () -> traffic.calls().stream().filter(call -> call.start() > resetAt && call.ok()).count() >= 40);
+			await(Duration.ofSeconds(30), () -> traffic.calls().stream().filter(call -> call.start() > resetAt && call.ok()).count() >= 20);
 			calls = traffic.stop();
 		}
 
@@ -165,7 +165,7 @@ class FaultRedisNetworkIT {
 				}
 			}
 		})) {
-			await(Duration.ofSeconds(60), () -> proxy.cuts() - cutsBefore >= 20 && traffic.calls().size() >= 300);
+			await(Duration.ofSeconds(60), () -> proxy.cuts() - cutsBefore >= 12 && traffic.calls().size() >= 200);
 			calls = traffic.stop();
 		}
 		long cuts = proxy.cuts() - cutsBefore;

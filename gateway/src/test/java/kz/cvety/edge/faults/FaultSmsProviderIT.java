@@ -159,7 +159,7 @@ class FaultSmsProviderIT {
 
 	/**
 	 * Users ask codes for new phones until the SMS circuit has opened, then {@code heal} brings the provider back
-	 * while they go on, until forty codes have been sent since.
+	 * while they go on, until twenty codes have been sent since.
 	 */
 	private Run runUntilOpenThenHeal(Runnable heal) {
 		try (Traffic traffic = Traffic.start(USERS, users -> {
@@ -169,7 +169,7 @@ class FaultSmsProviderIT {
 			await(() -> this.circuit.contains("OPEN"));
 			long healed = traffic.now();
 			heal.run();
-			await(() -> traffic.calls().stream().filter(call -> call.start() >= healed && call.ok()).count() >= 40);
+			await(() -> traffic.calls().stream().filter(call -> call.start() >= healed && call.ok()).count() >= 20);
 			List<Call> calls = traffic.stop();
 			System.out.printf("SMS provider back at %d ms; circuit %s; calls:%s%n", healed, this.circuit,
 					Traffic.timeline(calls, 250));
