@@ -31,7 +31,24 @@ final class Traffic implements AutoCloseable {
 
 	private volatile boolean stopping;
 
+	private final java.util.concurrent.ScheduledExecutorService stallMeter = Executors.newSingleThreadScheduledExecutor(runnable -> {
+		Thread thread = new Thread(runnable, "traffic-stall-meter");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	private final java.util.concurrent.atomic.AtomicLong lastTick = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+
+	private final java.util.concurrent.atomic.AtomicLong maxStall = new java.util.concurrent.atomic.AtomicLong();
+
 	private Traffic(int users) {
+		// A tick every 10 ms that notes how late it runs: how long this JVM got no CPU (a shared machine, GC),
+		// which delays every answer whatever the gateway's timeouts say.
+		this.stallMeter.scheduleAtFixedRate(() -> {
+			long now = System.nanoTime();
+			long late = TimeUnit.NANOSECONDS.toMillis(now - this.lastTick.getAndSet(now)) - 10;
+			this.maxStall.accumulateAndGet(late, Math::max);
+		}, 10, 10, TimeUnit.MILLISECONDS);
 		this.users = Executors.newFixedThreadPool(users, runnable -> {
 			Thread thread = new Thread(runnable, "traffic-user");
 			thread.setDaemon(true);
@@ -88,6 +105,7 @@ final class Traffic implements AutoCloseable {
 			}
 		}
 		this.users.shutdownNow();
+		this.stallMeter.shutdownNow();
 		return calls();
 	}
 
@@ -97,6 +115,11 @@ final class Traffic implements AutoCloseable {
 		if (!this.stopping) {
 			stop();
 		}
+	}
+
+	/** The longest time, in milliseconds, this JVM's threads were kept from running while the traffic ran. */
+	long maxStallMillis() {
+		return this.maxStall.get();
 	}
 
 	/** The calls so far, in order of start. */
