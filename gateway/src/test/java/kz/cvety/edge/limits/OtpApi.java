@@ -28,7 +28,7 @@ import static org.awaitility.Awaitility.await;
  * A plain HTTP client for the OTP endpoints of real gateways, able to fire many requests at once (the JDK
  * client, so a burst really is concurrent on the wire) and to read problem answers and limit headers.
  */
-final class OtpApi {
+public final class OtpApi {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -48,38 +48,38 @@ final class OtpApi {
 	}
 
 	/** A valid Kazakh mobile number no other call of this JVM returns. */
-	static String newPhone() {
+	public static String newPhone() {
 		long subscriber = SUBSCRIBERS.incrementAndGet() % 10_000_000;
 		String operator = OPERATORS[(int) (subscriber % OPERATORS.length)];
 		return String.format("+7%s%07d", operator, subscriber);
 	}
 
-	static Answer requestOtp(String baseUrl, String phone) {
+	public static Answer requestOtp(String baseUrl, String phone) {
 		return requestOtp(baseUrl, phone, Map.of());
 	}
 
-	static Answer requestOtp(String baseUrl, String phone, Map<String, String> headers) {
+	public static Answer requestOtp(String baseUrl, String phone, Map<String, String> headers) {
 		return join(requestOtpAsync(baseUrl, phone, headers));
 	}
 
-	static CompletableFuture<Answer> requestOtpAsync(String baseUrl, String phone, Map<String, String> headers) {
+	public static CompletableFuture<Answer> requestOtpAsync(String baseUrl, String phone, Map<String, String> headers) {
 		return post(baseUrl + "/api/auth/request-otp", "{\"phone\":\"" + phone + "\"}", headers);
 	}
 
-	static Answer verify(String baseUrl, String phone, String code) {
+	public static Answer verify(String baseUrl, String phone, String code) {
 		return join(verifyAsync(baseUrl, phone, code));
 	}
 
-	static CompletableFuture<Answer> verifyAsync(String baseUrl, String phone, String code) {
+	public static CompletableFuture<Answer> verifyAsync(String baseUrl, String phone, String code) {
 		return post(baseUrl + "/api/auth/verify-otp", "{\"phone\":\"" + phone + "\",\"otp_code\":\"" + code + "\"}",
 				Map.of());
 	}
 
-	static Answer post(String url, String body) {
+	public static Answer post(String url, String body) {
 		return join(post(url, body, Map.of()));
 	}
 
-	static Answer get(String url) {
+	public static Answer get(String url) {
 		HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build();
 		long started = System.nanoTime();
 		return join(CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString())
@@ -88,7 +88,7 @@ final class OtpApi {
 	}
 
 	/** Starts {@code count} requests at once and waits for all answers, in the order they were started. */
-	static List<Answer> concurrently(int count, IntFunction<CompletableFuture<Answer>> request) {
+	public static List<Answer> concurrently(int count, IntFunction<CompletableFuture<Answer>> request) {
 		List<CompletableFuture<Answer>> calls = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
 			calls.add(request.apply(i));
@@ -101,7 +101,7 @@ final class OtpApi {
 	 * test class does not pay for class loading and JIT inside the 500 ms Redis command timeout (its first
 	 * request would get a 503 on a busy two-core machine).
 	 */
-	static synchronized void warmUpJvm() {
+	public static synchronized void warmUpJvm() {
 		if (jvmWarm) {
 			return;
 		}
@@ -121,7 +121,7 @@ final class OtpApi {
 	 * to {@code sends} new phones as {@code client} (a token of each send limit apiece) and guesses each once,
 	 * then waits until a concurrent round of verifications for phones without codes gets no 503.
 	 */
-	static void warmUp(String baseUrl, int sends, Map<String, String> client) {
+	public static void warmUp(String baseUrl, int sends, Map<String, String> client) {
 		for (int i = 0; i < sends; i++) {
 			String phone = newPhone();
 			requestOtp(baseUrl, phone, client);
@@ -162,24 +162,24 @@ final class OtpApi {
 	}
 
 	/** One answer: status, headers, JSON body and how long it took. */
-	record Answer(int status, HttpHeaders headers, JsonNode body, Duration took) {
+	public record Answer(int status, HttpHeaders headers, JsonNode body, Duration took) {
 
 		/** The problem's machine-readable {@code code}, or empty for a success. */
-		String code() {
+		public String code() {
 			return this.body.path("code").asString("");
 		}
 
 		/** The limit a {@code rate_limited} answer names. */
-		String limit() {
+		public String limit() {
 			return this.body.path("limit").asString("");
 		}
 
-		String header(String name) {
+		public String header(String name) {
 			return this.headers.firstValue(name).orElse(null);
 		}
 
 		/** {@code Retry-After} in seconds; fails when absent. */
-		long retryAfter() {
+		public long retryAfter() {
 			String value = header("Retry-After");
 			if (value == null) {
 				throw new AssertionError("no Retry-After on " + this);
@@ -187,7 +187,7 @@ final class OtpApi {
 			return Long.parseLong(value);
 		}
 
-		boolean hasRateLimitHeaders() {
+		public boolean hasRateLimitHeaders() {
 			return header("RateLimit-Limit") != null && header("RateLimit-Remaining") != null
 					&& header("RateLimit-Reset") != null;
 		}

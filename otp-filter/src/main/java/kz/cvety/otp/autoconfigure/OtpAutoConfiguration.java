@@ -334,9 +334,11 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	LettuceClientOptionsBuilderCustomizer otpLettuceClientOptions() {
-		// While Redis is unreachable, fail commands at once instead of queueing them until a timeout: an outage
-		// must give fast 503s, not stalled requests.
-		return builder -> builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+		// While the connection is re-established, queue commands: a dropped connection comes back within the
+		// reconnect delay, and rejecting the commands meanwhile would open the circuit (seconds of 503s) for a blip.
+		// A Redis that stays away still gives bounded answers: each step times out after the command timeout, and
+		// once the circuit opens every request is refused at once.
+		return builder -> builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS);
 	}
 
 	@Bean

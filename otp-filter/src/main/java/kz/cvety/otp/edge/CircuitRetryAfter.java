@@ -35,16 +35,26 @@ public final class CircuitRetryAfter {
 	}
 
 	/**
-	 * While the circuit is open, the time left until it turns half-open; otherwise {@code whenClosed}. Never
-	 * less than one second.
+	 * While the circuit is open, the time left until it turns half-open plus {@code whenClosed}; otherwise
+	 * {@code whenClosed}. Never less than one second.
 	 */
 	public Duration retryAfter(Duration whenClosed) {
+		return retryAfter(whenClosed, whenClosed);
+	}
+
+	/**
+	 * Like {@link #retryAfter(Duration)}, with {@code trialAllowance} added to the open circuit's remaining time:
+	 * how long the half-open trial calls may take to close it again.
+	 */
+	public Duration retryAfter(Duration whenClosed, Duration trialAllowance) {
 		Duration wait = whenClosed;
 		if (this.circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
 			Duration openFor = Duration.ofMillis(
 					this.circuitBreaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1));
 			Duration elapsed = Duration.between(this.openedAt.get(), this.clock.instant());
-			wait = openFor.minus(elapsed);
+			// A half-open circuit lets only a few trial calls through and refuses the rest until they close it:
+			// clients told to come back the moment it half-opens would mostly be refused again.
+			wait = openFor.minus(elapsed).plus(trialAllowance);
 		}
 		return (wait.compareTo(MINIMUM) < 0) ? MINIMUM : wait;
 	}

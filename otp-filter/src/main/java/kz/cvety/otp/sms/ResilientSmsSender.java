@@ -99,8 +99,9 @@ public final class ResilientSmsSender implements SmsSender {
 	 * have seen the request: a timeout, a non-2xx answer or a hang-up after sending is never retried, or a
 	 * customer could get two texts. Give the delegate's HTTP client a connect timeout shorter than
 	 * {@link Settings#timeout()}, so a slow connect fails as a connection failure (retried) rather than as an
-	 * attempt timeout (not retried). {@code Retry-After} is the time left until the circuit half-opens when it is
-	 * open, {@link Settings#retryAfterOnFailure()} otherwise, and at least one second.
+	 * attempt timeout (not retried). {@code Retry-After} is the time left until the circuit half-opens plus one
+	 * attempt's timeout (for its trial calls) when it is open, {@link Settings#retryAfterOnFailure()} otherwise,
+	 * and at least one second.
 	 */
 	@Override
 	public Mono<Void> send(SmsMessage message) {
@@ -130,7 +131,8 @@ public final class ResilientSmsSender implements SmsSender {
 	}
 
 	private Duration retryAfter() {
-		return this.retryAfter.retryAfter(this.settings.retryAfterOnFailure());
+		// While open: until half-open, plus one attempt's timeout for the trial calls that decide whether it closes.
+		return this.retryAfter.retryAfter(this.settings.retryAfterOnFailure(), this.settings.timeout());
 	}
 
 	private String describe(Throwable error) {

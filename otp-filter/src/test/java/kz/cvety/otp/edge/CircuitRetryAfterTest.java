@@ -40,13 +40,13 @@ class CircuitRetryAfterTest {
 	}
 
 	@Test
-	void openCircuitAnnouncesTheTimeLeftUntilHalfOpen() {
+	void openCircuitAnnouncesTheTimeLeftUntilHalfOpenPlusTheTrialCalls() {
 		CircuitBreaker circuit = circuit();
 		CircuitRetryAfter retry = new CircuitRetryAfter(circuit, this.clock);
 		circuit.transitionToOpenState();
-		assertThat(retry.retryAfter(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(20));
+		assertThat(retry.retryAfter(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(21));
 		this.now = this.now.plusSeconds(15);
-		assertThat(retry.retryAfter(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(5));
+		assertThat(retry.retryAfter(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(6));
 		this.now = this.now.plusSeconds(10);
 		assertThat(retry.retryAfter(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(1));
 	}

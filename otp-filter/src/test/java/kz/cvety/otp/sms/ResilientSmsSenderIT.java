@@ -136,7 +136,7 @@ class ResilientSmsSenderIT {
 
 		ProblemException refused = failure(sender.send(MESSAGE));
 		assertThat(refused.getCause()).isInstanceOf(CallNotPermittedException.class);
-		assertThat(refused.retryAfter()).isBetween(Duration.ofSeconds(1), openFor);
+		assertThat(refused.retryAfter()).isBetween(Duration.ofSeconds(1), openFor.plus(TIMEOUT));
 		assertThat(this.provider.requests()).hasSize(4);
 
 		reply.set(Reply.json(200, "{}"));

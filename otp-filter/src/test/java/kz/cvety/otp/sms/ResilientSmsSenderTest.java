@@ -110,7 +110,7 @@ class ResilientSmsSenderTest {
 	}
 
 	@Test
-	void openCircuitFailsFastAndAnnouncesTheTimeLeftUntilItHalfOpens() {
+	void openCircuitFailsFastAndAnnouncesTheTimeLeftUntilItHalfOpensPlusItsTrialCalls() {
 		ScriptedSender provider = new ScriptedSender(
 				attempt -> Mono.error(new SmsDeliveryException(HttpStatus.BAD_GATEWAY)));
 		ResilientSmsSender sender = sender(provider, settings(4, Duration.ofSeconds(30)));
@@ -118,18 +118,18 @@ class ResilientSmsSenderTest {
 		for (int i = 0; i < 3; i++) {
 			assertThat(failure(sender.send(MESSAGE)).retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
 		}
-		// The failure that opens the circuit already announces the full open time.
-		assertThat(failure(sender.send(MESSAGE)).retryAfter()).isEqualTo(Duration.ofSeconds(30));
+		// The failure that opens the circuit already announces the full open time, plus the trial calls' timeout.
+		assertThat(failure(sender.send(MESSAGE)).retryAfter()).isEqualTo(Duration.ofSeconds(31));
 		assertThat(sender.circuitBreaker().getState()).isEqualTo(CircuitBreaker.State.OPEN);
 
 		this.clock.advance(Duration.ofSeconds(12));
 		ProblemException refused = failure(sender.send(MESSAGE));
 		assertThat(refused.getCause()).isInstanceOf(CallNotPermittedException.class);
-		assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(18));
+		assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(19));
 		assertThat(provider.attempts()).isEqualTo(4);
 
 		this.clock.advance(Duration.ofMillis(17_500));
-		assertThat(failure(sender.send(MESSAGE)).retryAfter()).isEqualTo(Duration.ofSeconds(1));
+		assertThat(failure(sender.send(MESSAGE)).retryAfter()).isEqualTo(Duration.ofMillis(1500));
 		assertThat(provider.attempts()).isEqualTo(4);
 	}
 

@@ -5,9 +5,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import reactor.core.publisher.Mono;
@@ -24,12 +27,18 @@ public final class HttpStub implements AutoCloseable {
 
 	private final List<Recorded> requests = new CopyOnWriteArrayList<>();
 
+	private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
+
 	private volatile Function<Recorded, Reply> responder = request -> Reply.json(200, "{\"ok\":true}");
 
 	private HttpStub(int port) {
 		this.server = HttpServer.create()
 			.host("127.0.0.1")
 			.port(port)
+			.doOnChannelInit((observer, channel, address) -> {
+				this.connections.add(channel);
+				channel.closeFuture().addListener(closed -> this.connections.remove(channel));
+			})
 			.handle((request, response) -> request.receive()
 				.aggregate()
 				.asString(StandardCharsets.UTF_8)
@@ -83,9 +92,14 @@ public final class HttpStub implements AutoCloseable {
 		this.requests.clear();
 	}
 
+	/**
+	 * Stops the server and closes its open connections too, so clients with pooled keep-alive connections find
+	 * the port closed, as after a crash.
+	 */
 	@Override
 	public void close() {
 		this.server.disposeNow();
+		this.connections.forEach(Channel::close);
 	}
 
 	/** One request as the stub received it. */
