@@ -1,12 +1,15 @@
 package kz.cvety.edge.limits;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -31,6 +34,7 @@ import static kz.cvety.edge.limits.OtpApi.requestOtpAsync;
 import static kz.cvety.edge.limits.OtpApi.verify;
 import static kz.cvety.edge.limits.OtpApi.verifyAsync;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The whole OTP flow and its limits on a real three-master Redis Cluster (embedded, no Docker), through
@@ -38,6 +42,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(OutputCaptureExtension.class)
 class LimitRedisClusterIT {
+
+	// Every node must agree all slots are served before the gateway starts, or its first steps meet CLUSTERDOWN.
+	private static void awaitClusterOk(RedisShardedCluster cluster) {
+		for (int port : cluster.serverPorts()) {
+			RedisClient client = RedisClient.create("redis://127.0.0.1:" + port);
+			try (StatefulRedisConnection<String, String> connection = client.connect()) {
+				await().atMost(Duration.ofSeconds(30))
+					.pollInterval(Duration.ofMillis(100))
+					.until(() -> connection.sync().clusterInfo().contains("cluster_state:ok"));
+			}
+			finally {
+				client.shutdown();
+			}
+		}
+	}
 
 	@Test
 	void requestVerifyAndLimitsWorkOnARedisClusterWithoutCrossSlotErrors(CapturedOutput output) throws IOException {
@@ -50,6 +69,7 @@ class LimitRedisClusterIT {
 			.shard("c", 0)
 			.build();
 		cluster.start();
+		awaitClusterOk(cluster);
 		try (SmsSink sms = new SmsSink()) {
 			String nodes = cluster.serverPorts().stream().map(port -> "127.0.0.1:" + port).collect(Collectors.joining(","));
 			String prefix = TestRedis.uniquePrefix();
