@@ -44,6 +44,10 @@ public final class RedisContents implements AutoCloseable {
 		Map<String, String> dump = new LinkedHashMap<>();
 		for (byte[] key : commands().keys(bytes(prefix + "*"))) {
 			String type = commands().type(key);
+			if ("none".equals(type)) {
+				// Expired between KEYS and TYPE: it is not part of the state any more.
+				continue;
+			}
 			String value = switch (type) {
 				case "hash" -> {
 					StringBuilder fields = new StringBuilder();
