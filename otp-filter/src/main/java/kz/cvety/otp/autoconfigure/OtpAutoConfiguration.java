@@ -9,9 +9,12 @@ import java.util.concurrent.TimeUnit;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.ClientOptions;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -347,6 +350,20 @@ public final class OtpAutoConfiguration {
 		// of Redis coming back.
 		return builder -> builder.reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2,
 				TimeUnit.MILLISECONDS));
+	}
+
+	@Bean
+	ClientResourcesBuilderCustomizer otpLettuceFlushConsolidation() {
+		// Every request sends several commands on one shared connection, and Lettuce flushes each one by itself:
+		// one write system call here and one read in Redis per command. Netty's handler sends the commands written
+		// in one event loop pass with one flush instead (up to 256 at a time), which is most of the cost of a
+		// command on a loaded 2-core machine.
+		return builder -> builder.nettyCustomizer(new NettyCustomizer() {
+			@Override
+			public void afterChannelInitialized(Channel channel) {
+				channel.pipeline().addFirst(new FlushConsolidationHandler(256, true));
+			}
+		});
 	}
 
 	private static OtpAdmission.AdmissionListener listener(ObjectProvider<OtpMetrics> metrics) {

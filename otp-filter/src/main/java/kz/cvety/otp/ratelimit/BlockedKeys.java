@@ -44,7 +44,7 @@ public final class BlockedKeys {
 	}
 
 	/** Remembers that {@code key} refused; {@code decision.retryAfter()} says for how long. */
-	public void block(String key, RateLimitDecision decision) {
+	public void remember(String key, RateLimitDecision decision) {
 		long now = this.ticker.read();
 		this.cache.put(key, new Blocked(now + decision.retryAfter().toNanos(), now + decision.reset().toNanos(),
 				decision.limitName(), decision.quota()));
@@ -67,7 +67,7 @@ public final class BlockedKeys {
 	}
 
 	/** Forgets {@code key}, e.g. after a token was given back. */
-	public void unblock(String key) {
+	public void forget(String key) {
 		this.cache.invalidate(key);
 	}
 

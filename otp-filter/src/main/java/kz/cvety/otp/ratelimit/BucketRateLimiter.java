@@ -63,7 +63,7 @@ public final class BucketRateLimiter {
 			.map(probe -> decision(policy, probe))
 			.doOnNext(decision -> {
 				if (!decision.allowed()) {
-					this.blocked.block(key, decision);
+					this.blocked.remember(key, decision);
 				}
 			});
 	}
@@ -78,7 +78,7 @@ public final class BucketRateLimiter {
 		return this.guard
 			.guard(policy.name() + "-refund",
 					this.buckets.manager().flatMap(manager -> Mono.fromFuture(() -> bucket(manager, policy, key).addTokens(1))))
-			.doOnSuccess(done -> this.blocked.unblock(key));
+			.doOnSuccess(done -> this.blocked.forget(key));
 	}
 
 	/**

@@ -1,5 +1,8 @@
 package kz.cvety.otp.store;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -99,10 +102,19 @@ public final class OtpStore {
 					script(DISCARD_SCRIPT));
 		}
 
-		/** One script resource, as a script returning a list of integers. */
+		/**
+		 * One script resource, as a script returning a list of integers. The text is read once, here: a script
+		 * made from the resource itself reads it from the jar again on every call.
+		 */
 		@SuppressWarnings({ "unchecked", "rawtypes" })
 		public static RedisScript<List<Long>> script(String resource) {
-			return (RedisScript) RedisScript.of(new ClassPathResource(resource), List.class);
+			try {
+				String text = new ClassPathResource(resource).getContentAsString(StandardCharsets.UTF_8);
+				return (RedisScript) RedisScript.of(text, List.class);
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Cannot read the Redis script " + resource, ex);
+			}
 		}
 
 	}

@@ -15,7 +15,7 @@ class BlockedKeysTest {
 
 	@Test
 	void refusesFromMemoryUntilATokenIsBack() {
-		this.blocked.block("k", refused(Duration.ofSeconds(6), Duration.ofSeconds(60)));
+		this.blocked.remember("k", refused(Duration.ofSeconds(6), Duration.ofSeconds(60)));
 
 		RateLimitDecision cached = this.blocked.refusal("k");
 		assertThat(cached).isNotNull();
@@ -34,15 +34,15 @@ class BlockedKeysTest {
 
 	@Test
 	void neverAnswersForKeysItWasNotTold() {
-		this.blocked.block("a", refused(Duration.ofSeconds(6), Duration.ofSeconds(60)));
+		this.blocked.remember("a", refused(Duration.ofSeconds(6), Duration.ofSeconds(60)));
 		assertThat(this.blocked.refusal("b")).isNull();
 	}
 
 	@Test
 	void unblockAndClearForget() {
-		this.blocked.block("a", refused(Duration.ofSeconds(6), Duration.ofSeconds(60)));
-		this.blocked.block("b", refused(Duration.ofSeconds(6), Duration.ofSeconds(60)));
-		this.blocked.unblock("a");
+		this.blocked.remember("a", refused(Duration.ofSeconds(6), Duration.ofSeconds(60)));
+		this.blocked.remember("b", refused(Duration.ofSeconds(6), Duration.ofSeconds(60)));
+		this.blocked.forget("a");
 		assertThat(this.blocked.refusal("a")).isNull();
 		assertThat(this.blocked.refusal("b")).isNotNull();
 		this.blocked.clear();
@@ -53,7 +53,7 @@ class BlockedKeysTest {
 	void staysBoundedUnderAFloodOfKeys() {
 		BlockedKeys small = new BlockedKeys(100, this.now::get);
 		for (int i = 0; i < 10_000; i++) {
-			small.block("key-" + i, refused(Duration.ofMinutes(1), Duration.ofMinutes(1)));
+			small.remember("key-" + i, refused(Duration.ofMinutes(1), Duration.ofMinutes(1)));
 		}
 		assertThat(small.size()).isLessThanOrEqualTo(100);
 	}
