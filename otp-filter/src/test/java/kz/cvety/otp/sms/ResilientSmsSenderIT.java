@@ -164,12 +164,7 @@ class ResilientSmsSenderIT {
 	}
 
 	private static ProblemException failure(Mono<Void> send) {
-		AtomicReference<Throwable> error = new AtomicReference<>();
-		StepVerifier.create(send).consumeErrorWith(error::set).verify(Duration.ofSeconds(5));
-		assertThat(error.get()).isInstanceOf(ProblemException.class);
-		ProblemException problem = (ProblemException) error.get();
-		assertThat(problem.code()).isEqualTo(ProblemCode.SMS_UNAVAILABLE);
-		return problem;
+		return SmsFailures.smsUnavailable(send, MESSAGE);
 	}
 
 }

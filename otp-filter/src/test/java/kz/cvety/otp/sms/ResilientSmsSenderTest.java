@@ -201,13 +201,7 @@ class ResilientSmsSenderTest {
 	}
 
 	private static ProblemException failure(Mono<Void> send) {
-		AtomicReference<Throwable> error = new AtomicReference<>();
-		StepVerifier.create(send).consumeErrorWith(error::set).verify(Duration.ofSeconds(5));
-		assertThat(error.get()).isInstanceOf(ProblemException.class);
-		ProblemException problem = (ProblemException) error.get();
-		assertThat(problem.code()).isEqualTo(ProblemCode.SMS_UNAVAILABLE);
-		assertThat(problem.detail()).doesNotContain("123456").doesNotContain("+77771234567");
-		return problem;
+		return SmsFailures.smsUnavailable(send, MESSAGE);
 	}
 
 	private static WebClientRequestException connectionRefused() {

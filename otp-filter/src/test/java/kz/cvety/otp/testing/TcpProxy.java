@@ -196,8 +196,23 @@ public final class TcpProxy implements AutoCloseable {
 			this.client = client;
 		}
 
+		/** Either side of the link closing or failing cuts the whole link. */
+		private abstract class EndOfLink extends ChannelInboundHandlerAdapter {
+
+			@Override
+			public void channelInactive(ChannelHandlerContext ctx) {
+				cut();
+			}
+
+			@Override
+			public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+				cut();
+			}
+
+		}
+
 		ChannelInboundHandlerAdapter fromClient() {
-			return new ChannelInboundHandlerAdapter() {
+			return new EndOfLink() {
 
 				@Override
 				public void channelActive(ChannelHandlerContext ctx) {
@@ -222,21 +237,11 @@ public final class TcpProxy implements AutoCloseable {
 					Link.this.target.writeAndFlush(message);
 				}
 
-				@Override
-				public void channelInactive(ChannelHandlerContext ctx) {
-					cut();
-				}
-
-				@Override
-				public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-					cut();
-				}
-
 			};
 		}
 
 		private ChannelInboundHandlerAdapter fromTarget() {
-			return new ChannelInboundHandlerAdapter() {
+			return new EndOfLink() {
 
 				@Override
 				public void channelRead(ChannelHandlerContext ctx, Object message) {
@@ -250,16 +255,6 @@ public final class TcpProxy implements AutoCloseable {
 						return;
 					}
 					reply(message);
-				}
-
-				@Override
-				public void channelInactive(ChannelHandlerContext ctx) {
-					cut();
-				}
-
-				@Override
-				public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-					cut();
 				}
 
 			};
