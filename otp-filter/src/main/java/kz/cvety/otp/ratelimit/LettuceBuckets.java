@@ -128,7 +128,9 @@ public final class LettuceBuckets implements AutoCloseable {
 	@Override
 	public void close() {
 		StatefulConnection<String, byte[]> opened = this.connection.getAndSet(null);
-		if (opened != null) {
+		// Spring's connection factory stops (and shuts the shared Lettuce client down, closing this connection
+		// too) in the lifecycle phase, before beans are destroyed; closing again only logs a warning.
+		if (opened != null && opened.isOpen()) {
 			opened.close();
 		}
 	}
