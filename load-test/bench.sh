@@ -8,7 +8,8 @@
 # the bench profile (config/application-bench.yml), warms every row up, then measures each row with wrk
 # (same threads, connections and duration for all): the backend direct, the plain proxied route, Spring Cloud
 # Gateway's RequestRateLimiter + RedisRateLimiter route, our RateLimit route, request-otp admitted (random
-# phones), request-otp refused (one phone hammered) and verify-otp with wrong codes. Prints one table and the
+# phones; and again with a client IP of its own per request), request-otp refused (one phone hammered) and
+# verify-otp with wrong codes. Prints one table and the
 # ratios of issue 7, item 4, and stops everything it started. Installs nothing.
 #
 # Settings (environment):
@@ -18,11 +19,13 @@
 #   BENCH_CONNECTIONS=64   wrk connections                BENCH_THREADS=2    wrk threads
 #   BENCH_ROUNDS=1         measure all rows this many times, round robin; each row is reported from its median
 #                          round by req/s, with the range of req/s over the rounds (noise on a shared machine)
-#   BENCH_ROWS=all         or a comma list of row names (backend,plain,scg,limited,admitted,refused,verify)
+#   BENCH_ROWS=all         or a comma list of row names
+#                          (backend,plain,scg,limited,admitted,admitted-ips,refused,verify)
 #   BENCH_JAVA_OPTS="-Xms512m -Xmx512m"                   JVM options of the gateway
 #   BENCH_JFR=1            record one JFR file per measured row (settings=profile) into the results folder
 #   BENCH_JAR=gateway/target/gateway.jar                  BENCH_OUT=load-test/results/bench-<time>
-#   BENCH_PHONES=100000    phones of the admitted and verify rows (+77010000000 onwards, at most 1000000)
+#   BENCH_PHONES=100000    phones of the admitted and verify rows (+77010000000 onwards, at most 1000000;
+#                          admitted-ips: the same count from +77011000000)
 #   BENCH_REDIS_SERVER     redis-server binary (default: the one on the PATH; "embedded": the embedded-redis jar's)
 set -euo pipefail
 
@@ -44,13 +47,14 @@ export BENCH_LUA=$ROOT/load-test/bench/bench.lua
 EMBEDDED_REDIS_JAR=${BENCH_EMBEDDED_REDIS_JAR:-$HOME/.m2/repository/com/github/codemonstur/embedded-redis/1.4.4/embedded-redis-1.4.4.jar}
 EMBEDDED_REDIS_BINARY=redis-server-6.2.6-v5-linux-amd64
 
-ALL_ROWS=(backend plain scg limited admitted refused verify)
+ALL_ROWS=(backend plain scg limited admitted admitted-ips refused verify)
 declare -A TITLE=(
   [backend]="backend direct (nginx)"
   [plain]="plain proxied route"
   [scg]="SCG RedisRateLimiter route"
   [limited]="our RateLimit route"
   [admitted]="request-otp admitted"
+  [admitted-ips]="request-otp admitted, IPs"
   [refused]="request-otp refused"
   [verify]="verify-otp wrong codes"
 )
@@ -238,13 +242,14 @@ url_of() {
     plain) echo "$GATEWAY_URL/bench/plain/item" ;;
     scg) echo "$GATEWAY_URL/bench/scg/item" ;;
     limited) echo "$GATEWAY_URL/bench/limited/item" ;;
-    admitted | refused) echo "$GATEWAY_URL/api/auth/request-otp" ;;
+    admitted | admitted-ips | refused) echo "$GATEWAY_URL/api/auth/request-otp" ;;
     verify) echo "$GATEWAY_URL/api/auth/verify-otp" ;;
   esac
 }
 mode_of() {
   case $1 in
     admitted) echo send-random ;;
+    admitted-ips) echo send-random-ips ;;
     refused) echo send-one ;;
     verify) echo verify-wrong ;;
     *) echo get ;;
@@ -263,7 +268,8 @@ field() { # file name -> value of name=... on the BENCH line
 smoke() { # row -> HTTP status
   local body=()
   case $1 in
-    admitted) body=(-H 'Content-Type: application/json' -H 'X-Forwarded-For: 100.64.0.1' -d '{"phone":"+77010999999"}') ;;
+    admitted) body=(-H 'Content-Type: application/json' -d '{"phone":"+77010999999"}') ;;
+    admitted-ips) body=(-H 'Content-Type: application/json' -H 'X-Forwarded-For: 100.64.0.1' -d '{"phone":"+77011999999"}') ;;
     verify) body=(-H 'Content-Type: application/json' -d '{"phone":"+77010999998","otp_code":"000000"}') ;;
   esac
   curl -s -o "$OUT/smoke-$1.txt" -w '%{http_code}' "${body[@]}" "$(url_of "$1")"
@@ -415,7 +421,7 @@ caveats() { # rows...
     ((${OPEN[$row]:-0} > 0)) && problems+=("$row: $(awk -v a="${OPEN[$row]}" -v n="$n" 'BEGIN {printf "%.0f", 100 * a / n}')% admitted unchecked (Redis timed out, fail-open)")
     ((${ERRS[$row]:-0} > 0)) && problems+=("$row: ${ERRS[$row]} socket errors")
     case $row in
-      backend | plain | scg | limited | admitted)
+      backend | plain | scg | limited | admitted | admitted-ips)
         (($(awk -v o="${SOTHER[$row]}" -v r="${S429[$row]}" -v n="$n" 'BEGIN {print (o + r > n / 1000)}'))) &&
           problems+=("$row: $(awk -v o="${SOTHER[$row]}" -v r="${S429[$row]}" -v n="$n" 'BEGIN {printf "%.1f", 100 * (o + r) / n}')% not 2xx") ;;
       refused)
@@ -470,6 +476,7 @@ target() { # value target rows...
   printf '  our RateLimit / SCG RedisRateLimiter %5s  target >= 1.5:  %s\n' "$(ratio limited scg)" "$(target "$(ratio limited scg)" 1.5 limited scg)"
   printf '  request-otp refused / plain route    %5s  target >= 1.5:  %s\n' "$(ratio refused plain)" "$(target "$(ratio refused plain)" 1.5 refused plain)"
   printf '  request-otp admitted / SCG route     %5s  target >= 0.8:  %s\n' "$(ratio admitted scg)" "$(target "$(ratio admitted scg)" 0.8 admitted scg)"
+  printf '    the same, a client IP per request  %5s  target >= 0.8:  %s\n' "$(ratio admitted-ips scg)" "$(target "$(ratio admitted-ips scg)" 0.8 admitted-ips scg)"
   printf '  SCG RedisRateLimiter / plain route   %5s  (reference: about 0.50 on 2 cores)\n' "$(ratio scg plain)"
   echo
   echo "Redis commands per request (script-internal commands included):"

@@ -1,8 +1,10 @@
 -- wrk script of load-test/bench.sh: what each row sends (BENCH_MODE), and one machine-readable result line.
 --
 --   get           GET of the URL as given (proxied routes, backend direct)
---   send-random   POST request-otp for random valid KZ mobiles (+770100xxxxx), each from its own client IP
---                 (X-Forwarded-For, one trusted hop): every request is admitted
+--   send-random   POST request-otp for random valid KZ mobiles (+77010xxxxxx) from wrk's own address, as the SCG
+--                 row comes from it: every request is admitted
+--   send-random-ips  the same for another range (+77011xxxxxx), each request from its own client IP
+--                 (X-Forwarded-For, one trusted hop), so the per-IP bucket is a new key every time too
 --   send-one      POST request-otp for one phone, over and over: refused once its 10 codes are spent
 --   verify-wrong  POST verify-otp with a random wrong code for random phones of the send-random range
 --
@@ -27,8 +29,8 @@ function init(args)
   json = { ["Content-Type"] = "application/json" }
 end
 
-local function phone()
-  return string.format("+77010%06d", math.random(0, phones - 1))
+local function phone(range)
+  return string.format("+7701%d%06d", range or 0, math.random(0, phones - 1))
 end
 
 local function client_ip()
@@ -37,8 +39,12 @@ end
 
 if mode == "send-random" then
   request = function()
+    return wrk.format("POST", "/api/auth/request-otp", json, '{"phone":"' .. phone() .. '"}')
+  end
+elseif mode == "send-random-ips" then
+  request = function()
     local headers = { ["Content-Type"] = "application/json", ["X-Forwarded-For"] = client_ip() }
-    return wrk.format("POST", "/api/auth/request-otp", headers, '{"phone":"' .. phone() .. '"}')
+    return wrk.format("POST", "/api/auth/request-otp", headers, '{"phone":"' .. phone(1) .. '"}')
   end
 elseif mode == "send-one" then
   request = function()
