@@ -7,6 +7,7 @@ import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.phone.PhoneNormalizer;
 import kz.cvety.otp.ratelimit.LimitsProperties;
 import kz.cvety.otp.ratelimit.OtpLimitPolicies;
+import kz.cvety.otp.web.ClientIpResolver;
 import kz.cvety.otp.web.ProblemException;
 
 /**
@@ -17,13 +18,13 @@ import kz.cvety.otp.web.ProblemException;
  * @param ttl lifetime of a code
  * @param maxAttempts verification attempts per code
  * @param maxBodyBytes largest accepted request body
- * @param trustedProxyHops X-Forwarded-For entries to trust
+ * @param clientIps how the client's IP is found (X-Forwarded-For entries to trust)
  * @param testNumbers fixed codes that never cause an SMS
  * @param handoff whether verified requests go on to the backend
  * @param phones the phone rules
  * @param limits the rate limits
  */
-public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBodyBytes, int trustedProxyHops,
+public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBodyBytes, ClientIpResolver clientIps,
 		Map<String, String> testNumbers, boolean handoff, PhoneNormalizer phones, OtpLimitPolicies limits) {
 
 	public OtpPolicy {
@@ -48,8 +49,9 @@ public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBo
 			}
 		});
 		return new OtpPolicy(otp.getCodeLength(), otp.getTtl(), otp.getMaxAttempts(),
-				(int) otp.getMaxBodySize().toBytes(), otp.getTrustedProxyHops(), otp.getTestNumbers(),
-				otp.getHandoff().isEnabled(), phones, OtpLimitPolicies.from(limits, otp.getResendCooldown()));
+				(int) otp.getMaxBodySize().toBytes(), new ClientIpResolver(otp.getTrustedProxyHops()),
+				otp.getTestNumbers(), otp.getHandoff().isEnabled(), phones,
+				OtpLimitPolicies.from(limits, otp.getResendCooldown()));
 	}
 
 	private static boolean isE164Of(PhoneNormalizer phones, String number) {

@@ -45,10 +45,6 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 
 	private final OtpRequestReader reader = new OtpRequestReader();
 
-	private volatile ClientIpResolver clientIps = new ClientIpResolver(0);
-
-	private volatile int clientIpHops;
-
 	public OtpAdmissionGatewayFilterFactory(Supplier<OtpPolicy> policies, OtpAdmission admission,
 			OtpOutcomes outcomes) {
 		super(Config.class);
@@ -88,7 +84,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			OtpRequest otpRequest = (operation == Operation.SEND) ? this.reader.readSend(body)
 					: this.reader.readVerify(body);
 			String phone = policy.phones().toE164(otpRequest.phone());
-			String clientIp = clientIps(policy).resolve(exchange);
+			String clientIp = policy.clientIps().resolve(exchange);
 			if (operation == Operation.SEND) {
 				return this.admission.admitSend(policy.limits(), phone, clientIp)
 					.flatMap(decisions -> proceed(exchange, chain,
@@ -181,14 +177,6 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 
 	private static OtpExchange.Outcome outcome(ServerWebExchange exchange) {
 		return exchange.getAttribute(OtpExchange.OUTCOME_ATTRIBUTE);
-	}
-
-	private ClientIpResolver clientIps(OtpPolicy policy) {
-		if (this.clientIpHops != policy.trustedProxyHops()) {
-			this.clientIps = new ClientIpResolver(policy.trustedProxyHops());
-			this.clientIpHops = policy.trustedProxyHops();
-		}
-		return this.clientIps;
 	}
 
 	private static Mono<byte[]> readBody(ServerHttpRequest request, int maxBytes) {

@@ -46,10 +46,6 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 
 	private final AdmissionListener listener;
 
-	private volatile ClientIpResolver clientIps;
-
-	private volatile int clientIpHops;
-
 	public RateLimitGatewayFilterFactory(BucketRateLimiter limiter, OtpKeys keys, Supplier<OtpPolicy> policies,
 			AdmissionListener listener) {
 		super(Config.class);
@@ -71,7 +67,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 		// The route was (re)built, perhaps with new limits: let live buckets take them on next use.
 		this.limiter.limitsChanged();
 		return (exchange, chain) -> {
-			String key = keySource.resolve(exchange, clientIps(this.policies.get().trustedProxyHops()));
+			String key = keySource.resolve(exchange, this.policies.get().clientIps());
 			return this.limiter.tryConsume(policy, this.keys.generic(name, key))
 				.onErrorResume(ProblemException.class, failure -> {
 					if (config.getFailMode() == FailMode.CLOSED) {
@@ -100,16 +96,6 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 				})
 				.then(Mono.defer(() -> chain.filter(exchange)));
 		};
-	}
-
-	private ClientIpResolver clientIps(int trustedProxyHops) {
-		ClientIpResolver current = this.clientIps;
-		if (current == null || this.clientIpHops != trustedProxyHops) {
-			current = new ClientIpResolver(trustedProxyHops);
-			this.clientIps = current;
-			this.clientIpHops = trustedProxyHops;
-		}
-		return current;
 	}
 
 	/** Lets something happen at most once per interval, across threads. */
