@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.jspecify.annotations.Nullable;
 
 import kz.cvety.otp.ratelimit.OtpAdmission.AdmissionListener;
 import kz.cvety.otp.ratelimit.OtpLimitPolicies;
@@ -52,10 +53,10 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	private final MeterRegistry registry;
 
 	// Meters are looked up per event on the hot path; building and registering one each time costs a tag sort and a
-	// registry lookup, so each is kept once made.
-	private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+	// registry lookup, so each is kept once made, under a key of its name and tag values (no string building).
+	private final Map<MeterKey, Counter> counters = new ConcurrentHashMap<>();
 
-	private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+	private final Map<MeterKey, Timer> timers = new ConcurrentHashMap<>();
 
 	private final Clock clock;
 
@@ -123,7 +124,7 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	@Override
 	public void observe(String step, long nanos, boolean success) {
 		String outcome = success ? "success" : "failure";
-		this.timers.computeIfAbsent(step + "|" + outcome, key -> Timer.builder(REDIS_STEP)
+		this.timers.computeIfAbsent(new MeterKey(REDIS_STEP, step, outcome, null), key -> Timer.builder(REDIS_STEP)
 			.description("Latency of the OTP feature's Redis steps")
 			.tag("step", step)
 			.tag("outcome", outcome)
@@ -134,7 +135,7 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	/** Records one SMS send. */
 	public void smsSent(Duration took, boolean success) {
 		String outcome = success ? "success" : "failure";
-		this.timers.computeIfAbsent("sms|" + outcome, key -> Timer.builder(SMS_SEND)
+		this.timers.computeIfAbsent(new MeterKey(SMS_SEND, outcome, null, null), key -> Timer.builder(SMS_SEND)
 			.description("Latency of SMS sends, retries included")
 			.tag("outcome", outcome)
 			.publishPercentileHistogram()
@@ -160,21 +161,22 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	}
 
 	private Counter sendCounter(String outcome) {
-		return this.counters.computeIfAbsent("send|" + outcome, key -> Counter.builder(SENDS)
+		return this.counters.computeIfAbsent(new MeterKey(SENDS, outcome, null, null), key -> Counter.builder(SENDS)
 			.description("Codes requested that reached the handler, by outcome")
 			.tag("outcome", outcome)
 			.register(this.registry));
 	}
 
 	private Counter verifyCounter(String outcome) {
-		return this.counters.computeIfAbsent("verify|" + outcome, key -> Counter.builder(VERIFICATIONS)
-			.description("Verification attempts, by outcome")
-			.tag("outcome", outcome)
-			.register(this.registry));
+		return this.counters.computeIfAbsent(new MeterKey(VERIFICATIONS, outcome, null, null),
+				key -> Counter.builder(VERIFICATIONS)
+					.description("Verification attempts, by outcome")
+					.tag("outcome", outcome)
+					.register(this.registry));
 	}
 
 	private Counter decisionCounter(String limit, String outcome, String source) {
-		return this.counters.computeIfAbsent("decision|" + limit + "|" + outcome + "|" + source,
+		return this.counters.computeIfAbsent(new MeterKey(LIMIT_DECISIONS, limit, outcome, source),
 				key -> Counter.builder(LIMIT_DECISIONS)
 					.description("Rate limit decisions, by limit and outcome")
 					.tag("limit", limit.toLowerCase(Locale.ROOT))
@@ -196,6 +198,9 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 
 	private long currentMinute() {
 		return this.clock.millis() / 60_000;
+	}
+
+	private record MeterKey(String name, String first, @Nullable String second, @Nullable String third) {
 	}
 
 }
