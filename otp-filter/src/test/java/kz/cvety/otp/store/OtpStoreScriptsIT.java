@@ -10,7 +10,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -36,13 +35,13 @@ class OtpStoreScriptsIT {
 
 	static ReactiveStringRedisTemplate redis;
 
-	static final RedisScript<List<Long>> issue = script(OtpStore.ISSUE_SCRIPT);
+	static final RedisScript<List<Long>> issue = OtpStore.Scripts.script(OtpStore.ISSUE_SCRIPT);
 
-	static final RedisScript<List<Long>> attempt = script(OtpStore.ATTEMPT_SCRIPT);
+	static final RedisScript<List<Long>> attempt = OtpStore.Scripts.script(OtpStore.ATTEMPT_SCRIPT);
 
-	static final RedisScript<List<Long>> verify = script(OtpStore.VERIFY_SCRIPT);
+	static final RedisScript<List<Long>> verify = OtpStore.Scripts.script(OtpStore.VERIFY_SCRIPT);
 
-	static final RedisScript<List<Long>> discard = script(OtpStore.DISCARD_SCRIPT);
+	static final RedisScript<List<Long>> discard = OtpStore.Scripts.script(OtpStore.DISCARD_SCRIPT);
 
 	String key;
 
@@ -225,11 +224,6 @@ class OtpStoreScriptsIT {
 
 	private boolean exists() {
 		return Boolean.TRUE.equals(redis.hasKey(this.key).block(Duration.ofSeconds(5)));
-	}
-
-	@SuppressWarnings({ "unchecked", "rawtypes" })
-	private static RedisScript<List<Long>> script(String resource) {
-		return (RedisScript) RedisScript.of(new ClassPathResource(resource), List.class);
 	}
 
 }
