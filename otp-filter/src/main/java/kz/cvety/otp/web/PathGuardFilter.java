@@ -45,12 +45,7 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 		if (raw == null || raw.isEmpty()) {
 			return chain.filter(exchange);
 		}
-		if (NOT_CANONICAL.matcher(raw).find()) {
-			return Mono.error(ProblemException
-				.of(ProblemCode.MALFORMED_REQUEST, "The request path is not in canonical form.")
-				.build());
-		}
-		String canonical = canonical(raw);
+		String canonical = NOT_CANONICAL.matcher(raw).find() ? null : canonical(raw);
 		if (canonical == null) {
 			return Mono.error(ProblemException
 				.of(ProblemCode.MALFORMED_REQUEST, "The request path is not in canonical form.")
