@@ -99,15 +99,8 @@ public final class PhoneNormalizer {
 	 * refused number type; {@link ProblemCode#REGION_NOT_ALLOWED} for a valid number from another region
 	 */
 	public String toE164(@Nullable String raw) {
-		if (raw != null) {
-			String known = this.accepted.getIfPresent(raw);
-			if (known != null) {
-				return known;
-			}
-		}
-		String e164 = parse(raw);
-		this.accepted.put(raw, e164);
-		return e164;
+		// A refused spelling throws out of the cache's loader and is not kept.
+		return (raw != null) ? this.accepted.get(raw, this::parse) : parse(null);
 	}
 
 	private String parse(@Nullable String raw) {

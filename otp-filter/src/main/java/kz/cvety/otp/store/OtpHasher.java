@@ -55,12 +55,7 @@ public final class OtpHasher {
 
 	/** A short keyed tag standing for {@code value} (a phone or an IP) inside Redis key names. */
 	public String keyTag(String value) {
-		String tag = this.tags.getIfPresent(value);
-		if (tag == null) {
-			tag = HEX.formatHex(mac("key\0" + value), 0, TAG_BYTES);
-			this.tags.put(value, tag);
-		}
-		return tag;
+		return this.tags.get(value, key -> HEX.formatHex(mac("key\0" + key), 0, TAG_BYTES));
 	}
 
 	/** Constant-time comparison of two hashes. */

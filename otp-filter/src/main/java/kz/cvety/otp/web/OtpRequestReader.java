@@ -1,10 +1,5 @@
 package kz.cvety.otp.web;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
@@ -68,17 +63,11 @@ public final class OtpRequestReader {
 	 * leading byte order mark is ignored, as RFC 8259 allows and as before.
 	 */
 	private static String utf8(byte[] body) {
-		try {
-			String text = StandardCharsets.UTF_8.newDecoder()
-				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(body))
-				.toString();
-			return text.startsWith("\uFEFF") ? text.substring(1) : text;
-		}
-		catch (CharacterCodingException ex) {
+		String text = StrictUtf8.decode(body);
+		if (text == null) {
 			throw malformed("The body is not valid UTF-8.");
 		}
+		return text.startsWith("\uFEFF") ? text.substring(1) : text;
 	}
 
 	private static String text(JsonNode root, String field) {

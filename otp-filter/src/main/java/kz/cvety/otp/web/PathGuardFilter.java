@@ -1,9 +1,6 @@
 package kz.cvety.otp.web;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.HexFormat;
@@ -121,16 +118,7 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 				bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
 			}
 		}
-		try {
-			return StandardCharsets.UTF_8.newDecoder()
-				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(bytes.toByteArray()))
-				.toString();
-		}
-		catch (CharacterCodingException ex) {
-			return null;
-		}
+		return StrictUtf8.decode(bytes.toByteArray());
 	}
 
 	private static String stripTrailingSlash(String path) {
