@@ -66,13 +66,7 @@ class HostileBodyIT {
 
 	@AfterContainer
 	static void stop() {
-		try {
-			edge.assertUnchanged("all properties");
-			edge.assertControlCodeHasAllAttempts(MAX_ATTEMPTS);
-		}
-		finally {
-			edge.close();
-		}
+		edge.proveUntouchedAndClose(MAX_ATTEMPTS);
 	}
 
 	@Property(tries = 300)

@@ -46,13 +46,7 @@ class HostileClientAddressIT {
 
 	@AfterContainer
 	static void stop() {
-		try {
-			edge.assertUnchanged("all properties");
-			edge.assertControlCodeHasAllAttempts(3);
-		}
-		finally {
-			edge.close();
-		}
+		edge.proveUntouchedAndClose(3);
 	}
 
 	@Property(tries = 300)

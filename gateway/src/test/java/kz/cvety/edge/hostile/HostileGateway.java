@@ -106,6 +106,20 @@ final class HostileGateway implements AutoCloseable {
 		assertThat(verified.status()).as("the control code verifies: %s", verified).isEqualTo(200);
 	}
 
+	/**
+	 * The end of every hostile suite: nothing any property tried changed the state, the control code still has
+	 * every attempt; then everything is shut down, whatever the checks found.
+	 */
+	void proveUntouchedAndClose(int maxAttempts) {
+		try {
+			assertUnchanged("all properties");
+			assertControlCodeHasAllAttempts(maxAttempts);
+		}
+		finally {
+			close();
+		}
+	}
+
 	static byte[] body(String phone) {
 		return ("{\"phone\":" + Hostile.quote(phone) + "}").getBytes(StandardCharsets.UTF_8);
 	}

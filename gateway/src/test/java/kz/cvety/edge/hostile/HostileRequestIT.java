@@ -56,11 +56,9 @@ class HostileRequestIT {
 	@AfterContainer
 	static void stop() {
 		try {
-			edge.assertUnchanged("all properties");
-			edge.assertControlCodeHasAllAttempts(3);
+			edge.proveUntouchedAndClose(3);
 		}
 		finally {
-			edge.close();
 			backend.close();
 		}
 	}
