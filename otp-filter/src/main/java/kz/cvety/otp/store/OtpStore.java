@@ -96,6 +96,12 @@ public final class OtpStore {
 	public record Scripts(RedisScript<List<Long>> issue, RedisScript<List<Long>> attempt,
 			RedisScript<List<Long>> verify, RedisScript<List<Long>> discard) {
 
+		/** The scripts from their resources under {@code META-INF/scripts/}. */
+		public static Scripts fromResources() {
+			return new Scripts(script(ISSUE_SCRIPT), script(ATTEMPT_SCRIPT), script(VERIFY_SCRIPT),
+					script(DISCARD_SCRIPT));
+		}
+
 		/**
 		 * One script resource, as a script returning a list of integers. The text is read once, here: a script
 		 * made from the resource itself reads it from the jar again on every call.
