@@ -23,6 +23,9 @@
 #                          (backend,plain,scg,limited,admitted,admitted-ips,refused,verify)
 #   BENCH_JAVA_OPTS="-Xms512m -Xmx512m"                   JVM options of the gateway
 #   BENCH_JFR=1            record one JFR file per measured row (settings=profile) into the results folder
+#   BENCH_ASPROF=<path>    async-profiler's asprof launcher: one CPU profile per measured row (collapsed stacks
+#                          and a flame graph) into the results folder. Sampling costs far less than JFR and does
+#                          not hold back the JIT; see load-test/README.md for where to get it.
 #   BENCH_JAR=gateway/target/gateway.jar                  BENCH_OUT=load-test/results/bench-<time>
 #   BENCH_PHONES=100000    phones of the admitted and verify rows (+77010000000 onwards, at most 1000000;
 #                          admitted-ips: the same count from +77011000000)
@@ -40,6 +43,7 @@ THREADS=${BENCH_THREADS:-2}
 ROWS=${BENCH_ROWS:-all}
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms512m -Xmx512m}
 JFR=${BENCH_JFR:-}
+ASPROF=${BENCH_ASPROF:-}
 JAR=${BENCH_JAR:-$ROOT/gateway/target/gateway.jar}
 OUT=${BENCH_OUT:-$ROOT/load-test/results/bench-$(date +%Y%m%d-%H%M%S)}
 export BENCH_PHONES=${BENCH_PHONES:-100000}
@@ -81,6 +85,7 @@ if ((${#missing[@]})); then
 fi
 [[ -f $JAR ]] || die "no gateway jar at $JAR: build it with ./mvnw -q -B -pl gateway -am package -DskipTests"
 if [[ -n $JFR ]] && ! command -v jcmd >/dev/null; then die "BENCH_JFR needs jcmd (a full JDK)"; fi
+if [[ -n $ASPROF ]] && [[ ! -x $ASPROF ]]; then die "BENCH_ASPROF=$ASPROF is not an executable asprof"; fi
 [[ $ROWS == all ]] && ROWS=$(IFS=,; echo "${ALL_ROWS[*]}")
 IFS=, read -r -a SELECTED <<<"$ROWS"
 for row in "${SELECTED[@]}"; do [[ -n ${TITLE[$row]:-} ]] || die "unknown row '$row' (rows: ${ALL_ROWS[*]})"; done
@@ -331,6 +336,12 @@ measure() { # row round
   if [[ -n $JFR ]]; then
     jcmd "$GATEWAY_PID" JFR.start name="$name" settings=profile filename="$OUT/$name.jfr" >/dev/null
   fi
+  if [[ -n $ASPROF ]]; then
+    # perf_events where the kernel allows it, else the interval timer; either way about 1,000 samples a second.
+    "$ASPROF" start -e cpu -i 1ms "$GATEWAY_PID" >/dev/null 2>&1 \
+      || "$ASPROF" start -e itimer -i 1ms "$GATEWAY_PID" >/dev/null \
+      || die "asprof could not start profiling the gateway"
+  fi
   local gc_before open_before ours_before wrk_before cpu_before redis_cpu_before busy_before started elapsed
   local busy_after cpu_after redis_cpu_after wrk_after ours_after gc_after requests jit_before jit_after
   gc_before=$(gc_pause_seconds)
@@ -352,6 +363,10 @@ measure() { # row round
   ours_after=$(($(cpu_ticks "$GATEWAY_PID") + $(cpu_ticks "$REDIS_PID") + $(cpu_ticks "$NGINX_WORKER_PID")))
   if [[ -n $JFR ]]; then
     jcmd "$GATEWAY_PID" JFR.stop name="$name" >/dev/null
+  fi
+  if [[ -n $ASPROF ]]; then
+    "$ASPROF" dump -o flamegraph -f "$OUT/$name.html" "$GATEWAY_PID" >/dev/null
+    "$ASPROF" stop -o collapsed -f "$OUT/$name.collapsed" "$GATEWAY_PID" >/dev/null
   fi
   redis INFO commandstats | tr -d '\r' >"$OUT/$name.commandstats"
   gc_after=$(gc_pause_seconds)

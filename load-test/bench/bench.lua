@@ -47,9 +47,11 @@ elseif mode == "send-random-ips" then
     return wrk.format("POST", "/api/auth/request-otp", headers, '{"phone":"' .. phone(1) .. '"}')
   end
 elseif mode == "send-one" then
-  request = function()
-    return wrk.format("POST", "/api/auth/request-otp", json, '{"phone":"' .. hammered .. '"}')
-  end
+  -- One request, the same every time: built once by wrk, as for the GET rows, rather than by Lua per request,
+  -- so the client costs the refused row no more than the plain row it is compared with.
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.body = '{"phone":"' .. hammered .. '"}'
 elseif mode == "verify-wrong" then
   request = function()
     local body = string.format('{"phone":"%s","otp_code":"%06d"}', phone(), math.random(0, 999999))
