@@ -100,6 +100,20 @@ class OtpHandoffIT {
 	}
 
 	@Test
+	void theRequestIdTheEdgeMadeGoesToTheBackendWithTheHandOff() {
+		String phone = "+77051234567";
+		api.requestOtp(phone).expectStatus().isOk();
+
+		String made = api.verifyOtp(phone, sms.lastCode(phone))
+			.expectStatus().isOk()
+			.returnResult(Void.class).getResponseHeaders().getFirst("X-Request-Id");
+
+		assertThat(made).matches("[0-9a-f-]{36}");
+		assertThat(backend.requests()).hasSize(1);
+		assertThat(backend.requests().get(0).headers().getAll("X-Request-Id")).containsExactly(made);
+	}
+
+	@Test
 	void backendErrorAnswersAreRelayedAsTheBackendSentThem() {
 		String phone = "+77021234567";
 		api.requestOtp(phone).expectStatus().isOk();

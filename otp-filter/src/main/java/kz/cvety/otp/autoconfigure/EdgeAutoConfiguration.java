@@ -19,6 +19,7 @@ import kz.cvety.otp.edge.StrictStartupChecks;
 import kz.cvety.otp.web.PathGuardFilter;
 import kz.cvety.otp.web.ProblemExceptionHandler;
 import kz.cvety.otp.web.RequestIdFilter;
+import kz.cvety.otp.web.RequestIdHeadersFilter;
 import kz.cvety.otp.web.VerificationHeaderStripFilter;
 
 /**
@@ -52,6 +53,12 @@ public final class EdgeAutoConfiguration {
 	@ConditionalOnMissingBean
 	RequestIdFilter requestIdFilter() {
 		return new RequestIdFilter();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RequestIdHeadersFilter requestIdHeadersFilter() {
+		return new RequestIdHeadersFilter();
 	}
 
 	@Bean

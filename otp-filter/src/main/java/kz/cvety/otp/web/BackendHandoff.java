@@ -56,6 +56,10 @@ public final class BackendHandoff {
 			.uri(target)
 			.headers(headers -> {
 				copyEndToEnd(original.getHeaders(), headers);
+				String requestId = RequestIdFilter.of(exchange);
+				if (requestId != null) {
+					headers.set(RequestIdFilter.HEADER, requestId);
+				}
 				headers.set(OtpHeaders.VERIFICATION, token);
 				headers.add("X-Forwarded-For", otp.clientIp());
 			})

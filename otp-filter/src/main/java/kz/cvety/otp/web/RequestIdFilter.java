@@ -13,9 +13,11 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 /**
- * Gives every request an {@value #HEADER}: the caller's if it is a sane token, else a new UUID. The id goes to
- * the backend with the proxied request, back to the client on the answer, and into the OTP decision log, so one
- * login can be followed across the edge and the backend.
+ * Gives every request an {@value #HEADER}: the caller's if it is a sane token, else a new UUID. The id goes back
+ * to the client on the answer and into the OTP decision log, and to the backend with the proxied request
+ * ({@link RequestIdHeadersFilter}) and the verification hand-off, so one login can be followed across the edge
+ * and the backend. The request itself is left as it came: rebuilding it for every request would cost each one a
+ * copy of its headers, also the many that the edge answers itself and never forwards.
  */
 public final class RequestIdFilter implements WebFilter, Ordered {
 
@@ -39,10 +41,7 @@ public final class RequestIdFilter implements WebFilter, Ordered {
 		String id = (given != null && SANE.matcher(given).matches()) ? given : newId();
 		exchange.getAttributes().put(ATTRIBUTE, id);
 		exchange.getResponse().getHeaders().set(HEADER, id);
-		if (id.equals(given)) {
-			return chain.filter(exchange);
-		}
-		return chain.filter(exchange.mutate().request(request -> request.headers(headers -> headers.set(HEADER, id))).build());
+		return chain.filter(exchange);
 	}
 
 	// A random (version 4) UUID from ThreadLocalRandom: an id needs no secrecy, and UUID.randomUUID() makes
