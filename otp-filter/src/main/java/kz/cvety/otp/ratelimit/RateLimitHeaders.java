@@ -1,6 +1,5 @@
 package kz.cvety.otp.ratelimit;
 
-import java.util.Comparator;
 import java.util.List;
 
 import org.springframework.http.HttpHeaders;
@@ -22,14 +21,18 @@ public final class RateLimitHeaders {
 	/** Headers for the tightest of {@code decisions}; empty when there are none. */
 	public static HttpHeaders of(List<RateLimitDecision> decisions) {
 		HttpHeaders headers = new HttpHeaders();
-		decisions.stream()
-			.min(Comparator.comparingLong(RateLimitDecision::remaining))
-			.ifPresent(tightest -> {
-				headers.set(OtpHeaders.RATE_LIMIT_LIMIT, Long.toString(tightest.quota()));
-				headers.set(OtpHeaders.RATE_LIMIT_REMAINING, Long.toString(tightest.remaining()));
-				headers.set(OtpHeaders.RATE_LIMIT_RESET,
-						Long.toString(tightest.reset().isZero() ? 0 : ProblemWriter.retryAfterSeconds(tightest.reset())));
-			});
+		RateLimitDecision tightest = null;
+		for (RateLimitDecision decision : decisions) {
+			if (tightest == null || decision.remaining() < tightest.remaining()) {
+				tightest = decision;
+			}
+		}
+		if (tightest != null) {
+			headers.set(OtpHeaders.RATE_LIMIT_LIMIT, Long.toString(tightest.quota()));
+			headers.set(OtpHeaders.RATE_LIMIT_REMAINING, Long.toString(tightest.remaining()));
+			headers.set(OtpHeaders.RATE_LIMIT_RESET,
+					Long.toString(tightest.reset().isZero() ? 0 : ProblemWriter.retryAfterSeconds(tightest.reset())));
+		}
 		return headers;
 	}
 

@@ -35,7 +35,7 @@ public final class ProblemException extends RuntimeException {
 		this.status = (builder.status != null) ? builder.status : builder.code.status();
 		this.retryAfter = builder.retryAfter;
 		this.extras = Collections.unmodifiableMap(new LinkedHashMap<>(builder.extras));
-		this.headers = HttpHeaders.readOnlyHttpHeaders(builder.headers);
+		this.headers = HttpHeaders.readOnlyHttpHeaders((builder.headers != null) ? builder.headers : new HttpHeaders());
 		this.cached = builder.cached;
 	}
 
@@ -91,7 +91,7 @@ public final class ProblemException extends RuntimeException {
 
 		private final Map<String, Object> extras = new LinkedHashMap<>();
 
-		private final HttpHeaders headers = new HttpHeaders();
+		private @Nullable HttpHeaders headers;
 
 		private boolean cached;
 
@@ -116,8 +116,18 @@ public final class ProblemException extends RuntimeException {
 			return this;
 		}
 
+		/**
+		 * Extra response headers. The first call takes {@code headers} as they are (callers pass a fresh
+		 * instance and do not touch it again): a refusal is answered often enough that copying them once more
+		 * shows up.
+		 */
 		public Builder headers(HttpHeaders headers) {
-			this.headers.addAll(headers);
+			if (this.headers == null) {
+				this.headers = headers;
+			}
+			else {
+				this.headers.addAll(headers);
+			}
 			return this;
 		}
 
