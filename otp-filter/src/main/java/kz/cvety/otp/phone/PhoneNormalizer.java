@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
@@ -17,6 +16,7 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberType;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import org.jspecify.annotations.Nullable;
 
+import kz.cvety.otp.LocalCaches;
 import kz.cvety.otp.web.ProblemCode;
 import kz.cvety.otp.web.ProblemException;
 
@@ -60,7 +60,7 @@ public final class PhoneNormalizer {
 
 	// Parsing with libphonenumber is the costliest step of a refusal; a bot repeats the same few spellings, and the
 	// answer for a spelling never changes under one normalizer. Only accepted spellings are kept.
-	private final Cache<String, String> accepted = Caffeine.newBuilder().maximumSize(10_000).build();
+	private final Cache<String, String> accepted = LocalCaches.newBuilder().maximumSize(10_000).build();
 
 	/**
 	 * @param defaultRegion region assumed for numbers written without a leading {@code +}, such as {@code KZ}

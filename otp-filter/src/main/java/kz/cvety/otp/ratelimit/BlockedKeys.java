@@ -3,10 +3,11 @@ package kz.cvety.otp.ratelimit;
 import java.time.Duration;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.jspecify.annotations.Nullable;
+
+import kz.cvety.otp.LocalCaches;
 
 /**
  * Remembers, in this process, keys whose bucket refused, until the moment a token is back: a bot hammering one
@@ -21,7 +22,7 @@ public final class BlockedKeys {
 
 	public BlockedKeys(long maximumSize, Ticker ticker) {
 		this.ticker = ticker;
-		this.cache = Caffeine.newBuilder()
+		this.cache = LocalCaches.newBuilder()
 			.maximumSize(maximumSize)
 			.ticker(ticker)
 			.expireAfter(new Expiry<String, Blocked>() {

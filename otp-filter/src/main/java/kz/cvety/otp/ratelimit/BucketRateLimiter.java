@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TokensInheritanceStrategy;
@@ -15,6 +14,7 @@ import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
+import kz.cvety.otp.LocalCaches;
 import kz.cvety.otp.store.RedisGuard;
 
 /**
@@ -37,7 +37,7 @@ public final class BucketRateLimiter {
 
 	private final AtomicLong configurationVersion = new AtomicLong(System.currentTimeMillis());
 
-	private final Cache<ProxyKey, AsyncBucketProxy> proxies = Caffeine.newBuilder()
+	private final Cache<ProxyKey, AsyncBucketProxy> proxies = LocalCaches.newBuilder()
 		.maximumSize(100_000)
 		.expireAfterAccess(Duration.ofMinutes(1))
 		.build();

@@ -9,7 +9,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+
+import kz.cvety.otp.LocalCaches;
 
 /**
  * HMAC-SHA256 under the server's hash secret, for the two things that must never sit in Redis in the clear:
@@ -36,7 +37,7 @@ public final class OtpHasher {
 	private final ThreadLocal<Mac> macs;
 
 	// Every request needs the tags of its phone and IP; a bot repeats the same few, so they are worth keeping.
-	private final Cache<String, String> tags = Caffeine.newBuilder().maximumSize(50_000).build();
+	private final Cache<String, String> tags = LocalCaches.newBuilder().maximumSize(50_000).build();
 
 	public OtpHasher(String secret) {
 		byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
