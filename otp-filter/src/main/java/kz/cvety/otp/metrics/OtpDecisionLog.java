@@ -25,19 +25,20 @@ public final class OtpDecisionLog implements OtpOutcomes {
 	@Override
 	public void send(String phone, String outcome, @Nullable String limit, boolean cached,
 			@Nullable String requestId) {
-		String line = "otp.send phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome
-				+ ((limit != null) ? " limit=" + limit : "") + " request_id=" + requestId;
-		if (cached) {
-			if (logger.isDebugEnabled()) {
-				logger.debug(line + " source=cache");
-			}
+		if (!cached) {
+			logger.info(sendLine(phone, outcome, limit, requestId));
 		}
-		else {
-			logger.info(line);
+		else if (logger.isDebugEnabled()) {
+			logger.debug(sendLine(phone, outcome, limit, requestId) + " source=cache");
 		}
 		if (this.metrics != null && ("sent".equals(outcome) || "failed".equals(outcome) || "test_number".equals(outcome))) {
 			this.metrics.send(outcome);
 		}
+	}
+
+	private static String sendLine(String phone, String outcome, @Nullable String limit, @Nullable String requestId) {
+		return "otp.send phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome
+				+ ((limit != null) ? " limit=" + limit : "") + " request_id=" + requestId;
 	}
 
 	@Override
