@@ -114,14 +114,21 @@ public final class PhoneNormalizer {
 			// The library's message is not part of the client contract; the detail says all a client can act on.
 			throw invalid(NOT_VALID_DETAIL);
 		}
-		if (number.hasExtension() || !this.util.isValidNumber(number)) {
+		if (number.hasExtension()) {
+			throw invalid(NOT_VALID_DETAIL);
+		}
+		// A number is valid exactly when its type is known (isValidNumber is that test for the number's own region),
+		// so the type decides validity too: each of these calls looks the region up again, which for +7 means
+		// trying Russia's patterns before Kazakhstan's, the dearest step of the whole check.
+		PhoneNumberType type = this.util.getNumberType(number);
+		if (type == PhoneNumberType.UNKNOWN) {
 			throw invalid(NOT_VALID_DETAIL);
 		}
 		String region = this.util.getRegionCodeForNumber(number);
 		if (region == null || !this.allowedRegions.contains(region)) {
 			throw ProblemException.of(ProblemCode.REGION_NOT_ALLOWED, this.regionDetail).build();
 		}
-		if (!this.allowedTypes.contains(this.util.getNumberType(number))) {
+		if (!this.allowedTypes.contains(type)) {
 			throw invalid(TYPE_DETAIL);
 		}
 		return this.util.format(number, PhoneNumberFormat.E164);

@@ -325,4 +325,61 @@ class PhoneNormalizerTest {
 
 	}
 
+
+	@Test
+	void decidesLikeTheLibrarysValidityCheckOverManyNumbersOfManyRegions() {
+		// The normalizer takes "type known" for "valid" (one region lookup less); the library's own validity check
+		// and region lookup must agree with it on every number, valid or not, of several regions sharing +7 and not.
+		PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+		java.util.Random random = new java.util.Random(7);
+		int[] countryCodes = { 7, 7, 7, 1, 44, 49, 86, 996, 998 };
+		int valid = 0;
+		int accepted = 0;
+		for (int i = 0; i < 20_000; i++) {
+			int countryCode = countryCodes[random.nextInt(countryCodes.length)];
+			// Half of the +7 numbers in Kazakhstan's 7xx range, so that many are accepted, not only refused.
+			long national = (countryCode == 7 && random.nextBoolean()) ? 7_000_000_000L + random.nextInt(1_000_000_000)
+					: (long) (random.nextDouble() * Math.pow(10, 6 + random.nextInt(6)));
+			PhoneNumber number = new PhoneNumber().setCountryCode(countryCode).setNationalNumber(national);
+			boolean libraryValid = util.isValidNumber(number);
+			assertThat(util.getNumberType(number) != PhoneNumberType.UNKNOWN).as("%s", number).isEqualTo(libraryValid);
+
+			String raw = "+" + countryCode + national;
+			String expected = referenceOutcome(util, raw);
+			String actual;
+			try {
+				actual = "accepted " + this.kazakhstan.toE164(raw);
+			}
+			catch (ProblemException ex) {
+				actual = ex.code().code();
+			}
+			assertThat(actual).as(raw).isEqualTo(expected);
+			valid += libraryValid ? 1 : 0;
+			accepted += actual.startsWith("accepted") ? 1 : 0;
+		}
+		assertThat(valid).isGreaterThan(1_000);
+		assertThat(accepted).isGreaterThan(500);
+	}
+
+	/** The checks as written with the library's validity test, before the normalizer folded it into the type. */
+	private static String referenceOutcome(PhoneNumberUtil util, String raw) {
+		PhoneNumber number;
+		try {
+			number = util.parse(raw, "KZ");
+		}
+		catch (com.google.i18n.phonenumbers.NumberParseException ex) {
+			return ProblemCode.INVALID_PHONE.code();
+		}
+		if (number.hasExtension() || !util.isValidNumber(number)) {
+			return ProblemCode.INVALID_PHONE.code();
+		}
+		if (!"KZ".equals(util.getRegionCodeForNumber(number))) {
+			return ProblemCode.REGION_NOT_ALLOWED.code();
+		}
+		if (!PhoneNormalizer.DEFAULT_ALLOWED_TYPES.contains(util.getNumberType(number))) {
+			return ProblemCode.INVALID_PHONE.code();
+		}
+		return "accepted " + util.format(number, PhoneNumberFormat.E164);
+	}
+
 }
