@@ -37,8 +37,11 @@ public final class BucketRateLimiter {
 
 	private final AtomicLong configurationVersion = new AtomicLong(System.currentTimeMillis());
 
+	// Batching needs one proxy per hot key (the global budget, a busy IP); Caffeine keeps frequently used keys
+	// and lets one-off keys, a new phone's bucket, go soon, rather than holding 100,000 of them into the old
+	// generation for the garbage collector to copy and scan.
 	private final Cache<ProxyKey, AsyncBucketProxy> proxies = LocalCaches.newBuilder()
-		.maximumSize(100_000)
+		.maximumSize(10_000)
 		.expireAfterAccess(Duration.ofMinutes(1))
 		.build();
 
