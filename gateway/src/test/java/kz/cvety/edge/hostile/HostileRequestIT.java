@@ -172,7 +172,10 @@ class HostileRequestIT {
 				"/%61pi/auth/{route}", "/api/%61uth/{route}", "/api%2fauth%2f{route}", "/api%2Fauth/{route}",
 				"/api/auth%2F{route}", "/api%5cauth%5c{route}", "/api/auth%c0%af{route}", "/api/auth%e0%80%af{route}",
 				"/api/auth/{route}/%2e%2e/{route}", "/api/auth/{route}%2f%2e%2e%2f", "/api/auth/{route}/..;/",
-				"/api/auth/{route}/.;/", "/api/auth/.;/{route}", "/api/auth/;/{route}"));
+				"/api/auth/{route}/.;/", "/api/auth/.;/{route}", "/api/auth/;/{route}",
+				// Request targets that are not paths: the server would read /api/auth/{route} out of them.
+				"%5C./api/auth/{route}", "%5c/api/auth/{route}", "x/api/auth/{route}", "api/auth/{route}",
+				"http://localhost%5C./api/auth/{route}", "http://user@localhost/api/auth/{route}"));
 		return Arbitraries.of(paths);
 	}
 

@@ -1,6 +1,8 @@
 package kz.cvety.otp.web;
 
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.HexFormat;
@@ -10,8 +12,12 @@ import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
 
 import org.springframework.core.Ordered;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -22,7 +28,10 @@ import org.springframework.web.server.WebFilterChain;
  * matrix parameters, backslashes, encoded slashes or dots, control characters, percent-encoded bytes that are
  * not UTF-8) is refused with 400; a path that a lenient server would read as an OTP endpoint (decoded, also
  * twice, NFKC-folded, case-folded, without invisible characters or trailing dots and spaces) but is not
- * spelled exactly like it is refused with 404. Only the exact OTP paths reach their routes.
+ * spelled exactly like it is refused with 404. Only the exact OTP paths reach their routes. A request target
+ * that is neither a path (origin-form, "/...") nor an absolute http(s) URI with a plain host is refused with 400
+ * as well: the server would read a path out of it anyway ({@code x/api/auth/verify-otp} became
+ * {@code /api/auth/verify-otp}), so the path checked here would not be the path the client wrote.
  */
 public final class PathGuardFilter implements WebFilter, Ordered {
 
@@ -38,6 +47,12 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		String target = rawTarget(exchange.getRequest());
+		if (target != null && !isWellFormedTarget(target, exchange.getRequest().getMethod())) {
+			return Mono.error(ProblemException
+				.of(ProblemCode.MALFORMED_REQUEST, "The request target must be a path starting with '/'.")
+				.build());
+		}
 		String raw = exchange.getRequest().getURI().getRawPath();
 		if (raw == null || raw.isEmpty()) {
 			return chain.filter(exchange);
@@ -54,6 +69,42 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 			return Mono.error(ProblemException.of(ProblemCode.NOT_FOUND, "No route for this path.").build());
 		}
 		return chain.filter(exchange);
+	}
+
+	/** The request target as the client sent it, where the server keeps it (Reactor Netty does); else null. */
+	private static @Nullable String rawTarget(ServerHttpRequest request) {
+		Object nativeRequest;
+		try {
+			nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+		}
+		catch (IllegalArgumentException ex) {
+			return null;
+		}
+		return (nativeRequest instanceof HttpServerRequest netty) ? netty.uri() : null;
+	}
+
+	/**
+	 * Origin-form ({@code /path?query}), absolute-form with a plain host and no user info
+	 * ({@code http://host/path}, which HTTP/1.1 servers must accept), or {@code *} for {@code OPTIONS}
+	 * (RFC 9112, section 3.2).
+	 */
+	static boolean isWellFormedTarget(String target, HttpMethod method) {
+		if (target.startsWith("/")) {
+			return true;
+		}
+		if (target.equals("*")) {
+			return HttpMethod.OPTIONS.equals(method);
+		}
+		if (!target.regionMatches(true, 0, "http://", 0, 7) && !target.regionMatches(true, 0, "https://", 0, 8)) {
+			return false;
+		}
+		try {
+			URI uri = new URI(target);
+			return uri.getHost() != null && uri.getRawUserInfo() == null;
+		}
+		catch (URISyntaxException ex) {
+			return false;
+		}
 	}
 
 	/**

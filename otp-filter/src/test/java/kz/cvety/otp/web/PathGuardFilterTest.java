@@ -5,6 +5,8 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.http.HttpMethod;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class PathGuardFilterTest {
@@ -58,6 +60,21 @@ class PathGuardFilterTest {
 		// Sent to the pattern, and cleared by it: a dot that starts a file name is not a dot segment.
 		assertThat(PathGuardFilter.surelyCanonical("/.well-known/x")).isFalse();
 		assertThat(PathGuardFilter.matchesNotCanonical("/.well-known/x")).isFalse();
+	}
+
+
+	@Test
+	void onlyPathsAndPlainAbsoluteUrisAreRequestTargets() {
+		for (String target : List.of("/api/auth/verify-otp", "/", "/api/orders?x=1", "http://localhost/api/auth/verify-otp",
+				"HTTPS://edge.cvety.kz:8443/api/orders")) {
+			assertThat(PathGuardFilter.isWellFormedTarget(target, HttpMethod.POST)).as(target).isTrue();
+		}
+		for (String target : List.of("%5C./api/auth/verify-otp", "%5c/api/auth/verify-otp", "x/api/auth/verify-otp",
+				"api/auth/verify-otp", "", "*", "http://localhost%5C./api/auth/verify-otp", "http://user@localhost/api",
+				"http:/api/auth/verify-otp", "ftp://localhost/api/auth/verify-otp", "http://[::1/api", "\\api\\auth")) {
+			assertThat(PathGuardFilter.isWellFormedTarget(target, HttpMethod.POST)).as(target).isFalse();
+		}
+		assertThat(PathGuardFilter.isWellFormedTarget("*", HttpMethod.OPTIONS)).isTrue();
 	}
 
 }
