@@ -42,12 +42,17 @@ public final class SentinelRedis implements AutoCloseable {
 
 	private final RedisClient client = RedisClient.create();
 
+	private final int masterPort;
+
 	private SentinelRedis() throws IOException {
-		int masterPort = RedisProcess.freePort();
+		this.masterPort = RedisProcess.freePort();
 		int replicaPort = RedisProcess.freePort();
 		// Killed, not shut down, when the test stops it: a crash, with no chance to hand over.
-		this.master = server(masterPort).onShutdownForceStop(true).build();
-		this.replica = server(replicaPort).slaveOf("127.0.0.1", masterPort).build();
+		this.master = server(this.masterPort).onShutdownForceStop(true).build();
+		this.replica = server(replicaPort).slaveOf("127.0.0.1", this.masterPort).build();
+	}
+
+	private void startProcesses() throws IOException {
 		this.master.start();
 		this.replica.start();
 		for (int i = 0; i < 3; i++) {
@@ -55,15 +60,15 @@ public final class SentinelRedis implements AutoCloseable {
 			RedisSentinel sentinel = RedisSentinel.newRedisSentinel()
 				.port(port)
 				.masterName(MASTER_NAME)
-				.masterPort(masterPort)
+				.masterPort(this.masterPort)
 				.quorumSize(2)
 				.downAfterMilliseconds(DOWN_AFTER.toMillis())
 				.failOverTimeout(3000)
 				.parallelSyncs(1)
 				.build();
-			sentinel.start();
 			this.sentinels.add(sentinel);
 			this.sentinelPorts.add(port);
+			sentinel.start();
 		}
 	}
 
@@ -72,14 +77,26 @@ public final class SentinelRedis implements AutoCloseable {
 	 * (no failover is possible before).
 	 */
 	public static SentinelRedis start() {
-		try {
-			SentinelRedis setup = new SentinelRedis();
-			setup.awaitReady();
-			return setup;
+		IOException last = null;
+		// The free ports are found first and bound by the new processes a moment later; another process can take
+		// one in between ("Address already in use"), so a setup that does not start is torn down and tried again
+		// on new ports.
+		for (int attempt = 0; attempt < 3; attempt++) {
+			SentinelRedis setup = null;
+			try {
+				setup = new SentinelRedis();
+				setup.startProcesses();
+				setup.awaitReady();
+				return setup;
+			}
+			catch (IOException ex) {
+				last = ex;
+				if (setup != null) {
+					setup.close();
+				}
+			}
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Could not start the Sentinel setup", ex);
-		}
+		throw new UncheckedIOException("Could not start the Sentinel setup", last);
 	}
 
 	/** The sentinels as {@code host:port,...} (spring.data.redis.sentinel.nodes). */
