@@ -61,11 +61,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	@Override
 	public GatewayFilter apply(Config config) {
 		Operation operation = config.getOperation();
-		// Refusals are answered right here rather than sent up as errors to the exception handler, which
-		// would write the same problem: a hammered phone is the common case of a refusal, and handing each one
-		// through every operator and handler of the error path costs more than answering it.
-		return (exchange, chain) -> filter(operation, exchange, chain)
-			.onErrorResume(ProblemException.class, problem -> ProblemWriter.write(exchange, problem));
+		return (exchange, chain) -> ProblemWriter.answeringProblems(exchange, filter(operation, exchange, chain));
 	}
 
 	private Mono<Void> filter(Operation operation, ServerWebExchange exchange, GatewayFilterChain chain) {

@@ -51,6 +51,15 @@ public final class ProblemWriter {
 	}
 
 	/**
+	 * {@code call} with the problems it fails with answered right here. A filter that refuses routinely (a
+	 * hammered phone or IP) uses it rather than sending each refusal up through every operator and handler of the
+	 * error path to {@link ProblemExceptionHandler}, which would only write the same answer.
+	 */
+	public static Mono<Void> answeringProblems(ServerWebExchange exchange, Mono<Void> call) {
+		return call.onErrorResume(ProblemException.class, problem -> write(exchange, problem));
+	}
+
+	/**
 	 * Whole seconds to announce in {@code Retry-After}: rounded up, so a client that waits exactly that long
 	 * is not refused again, and at least 1.
 	 */

@@ -68,7 +68,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 		this.limiter.limitsChanged();
 		return (exchange, chain) -> {
 			String key = keySource.resolve(exchange, this.policies.get().clientIps());
-			return this.limiter.tryConsume(policy, this.keys.generic(name, key))
+			return ProblemWriter.answeringProblems(exchange, this.limiter.tryConsume(policy, this.keys.generic(name, key))
 				.onErrorResume(ProblemException.class, failure -> {
 					if (config.getFailMode() == FailMode.CLOSED) {
 						return Mono.error(failure);
@@ -94,7 +94,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 					exchange.getResponse().getHeaders().putAll(RateLimitHeaders.of(List.of(decision)));
 					return Mono.just(decision);
 				})
-				.then(Mono.defer(() -> chain.filter(exchange)));
+				.then(Mono.defer(() -> chain.filter(exchange))));
 		};
 	}
 
