@@ -3,9 +3,11 @@ package kz.cvety.otp.phone;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberType;
@@ -331,7 +333,7 @@ class PhoneNormalizerTest {
 		// The normalizer takes "type known" for "valid" (one region lookup less); the library's own validity check
 		// and region lookup must agree with it on every number, valid or not, of several regions sharing +7 and not.
 		PhoneNumberUtil util = PhoneNumberUtil.getInstance();
-		java.util.Random random = new java.util.Random(7);
+		Random random = new Random(7);
 		int[] countryCodes = { 7, 7, 7, 1, 44, 49, 86, 996, 998 };
 		int valid = 0;
 		int accepted = 0;
@@ -367,7 +369,7 @@ class PhoneNormalizerTest {
 		try {
 			number = util.parse(raw, "KZ");
 		}
-		catch (com.google.i18n.phonenumbers.NumberParseException ex) {
+		catch (NumberParseException ex) {
 			return ProblemCode.INVALID_PHONE.code();
 		}
 		if (number.hasExtension() || !util.isValidNumber(number)) {
