@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec;
 
@@ -97,6 +98,74 @@ class OtpHandoffIT {
 		List<String> tokens = forwarded.headers().getAll("X-Otp-Verification");
 		assertThat(tokens).hasSize(1).doesNotContain("forged.by.client");
 		OtpApi.checkToken(tokens.get(0), phone);
+	}
+
+	@Test
+	void theBackendReadsOneTruthfulClientAddressAndNoClientForwardingHeadersOnTheHandOff() {
+		String phone = "+77011234568";
+		api.requestOtp(phone).expectStatus().isOk();
+
+		api.client().post().uri(VERIFY_OTP)
+			.headers(OtpHandoffIT::addClientForwardingHeaders)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(OtpApi.json("phone", phone, "otp_code", sms.lastCode(phone)))
+			.exchange()
+			.expectStatus().isOk();
+
+		assertThat(backend.requests()).hasSize(1);
+		assertOnlyEdgeForwardingHeaders(backend.requests().get(0));
+		assertThat(backend.requests().get(0).headers().getAll("X-Otp-Verification")).hasSize(1)
+			.doesNotContain("forged.by.client");
+	}
+
+	@Test
+	void theBackendReadsOneTruthfulClientAddressAndNoClientForwardingHeadersOnAProxiedRoute() {
+		api.client().get().uri("/api/catalog")
+			.headers(OtpHandoffIT::addClientForwardingHeaders)
+			.exchange()
+			.expectStatus().isOk();
+
+		assertThat(backend.requests()).hasSize(1);
+		assertOnlyEdgeForwardingHeaders(backend.requests().get(0));
+		assertThat(backend.requests().get(0).headers().names())
+			.noneMatch(name -> name.replace('_', '-').equalsIgnoreCase("X-Otp-Verification"));
+	}
+
+	@Test
+	void aQueryAStrictUriBuilderRefusesIsHandedOnAsItCameAndTheCodeIsUsedOnce() {
+		String phone = "+77011234569";
+		api.requestOtp(phone).expectStatus().isOk();
+		String code = sms.lastCode(phone);
+
+		api.client().post().uri(URI.create(gateway.url() + VERIFY_OTP + "?x=[1]&tags[]=roses"))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(OtpApi.json("phone", phone, "otp_code", code))
+			.exchange()
+			.expectStatus().isOk();
+
+		assertThat(backend.requests()).hasSize(1);
+		assertThat(backend.requests().get(0).uri()).isEqualTo(VERIFY_OTP + "?x=[1]&tags[]=roses");
+		expectProblem(api.verifyOtp(phone, code), 401, "otp_expired");
+	}
+
+	/** Every spelling of a forwarding header a client might send, and look-alikes a CGI server reads the same. */
+	private static void addClientForwardingHeaders(HttpHeaders headers) {
+		headers.add("X-Forwarded-For", "6.6.6.6");
+		headers.add("X_Forwarded_For", "6.6.6.7");
+		headers.add("Forwarded", "for=6.6.6.8;proto=https");
+		headers.add("X-Real-IP", "6.6.6.9");
+		headers.add("X_Real_IP", "6.6.6.10");
+		headers.add("X_Forwarded_Host", "evil.example");
+		headers.add("X_Otp_Verification", "forged.by.client");
+		headers.add("x-otp_verification", "forged.by.client");
+	}
+
+	private static void assertOnlyEdgeForwardingHeaders(Recorded forwarded) {
+		assertThat(forwarded.headers().getAll("X-Forwarded-For")).containsExactly("127.0.0.1");
+		assertThat(forwarded.headers().names()).as("headers the backend received")
+			.noneMatch(name -> name.indexOf('_') >= 0)
+			.noneMatch(name -> name.equalsIgnoreCase("Forwarded") || name.equalsIgnoreCase("X-Real-IP"));
+		assertThat(forwarded.headers().getAll("X-Forwarded-Host")).doesNotContain("evil.example");
 	}
 
 	@Test

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -35,6 +36,7 @@ import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBui
 import org.springframework.cloud.client.circuitbreaker.ReactiveCircuitBreakerFactory;
 import org.springframework.cloud.context.scope.refresh.RefreshScopeRefreshedEvent;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -44,6 +46,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.server.RequestPredicates;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -82,6 +85,7 @@ import kz.cvety.otp.store.OtpStore;
 import kz.cvety.otp.store.RedisGuard;
 import kz.cvety.otp.token.VerificationTokenIssuer;
 import kz.cvety.otp.web.BackendHandoff;
+import kz.cvety.otp.web.BackendHeadersFilter;
 import kz.cvety.otp.web.OtpAdmissionGatewayFilterFactory;
 import kz.cvety.otp.web.OtpHandler;
 import kz.cvety.otp.web.OtpOutcomes;
@@ -227,6 +231,12 @@ public final class OtpAutoConfiguration {
 			throw new UnsafeConfigurationException(key, message.substring(message.indexOf(':') + 1).trim(),
 					"Fix the value in config/application.yml or the environment.");
 		}
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BackendHeadersFilter otpBackendHeadersFilter(OtpPolicyHolder policies) {
+		return new BackendHeadersFilter(exchange -> policies.get().clientIps().resolve(exchange));
 	}
 
 	@Bean
@@ -386,10 +396,13 @@ public final class OtpAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		BackendHandoff otpBackendHandoff(EdgeProperties edge, ReactiveCircuitBreakerFactory<?, ?> circuitBreakers,
-				ObjectProvider<HttpClient> httpClient) {
+				ObjectProvider<HttpClient> httpClient, ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
 			HttpClient client = httpClient.getIfAvailable(HttpClient::create);
+			// Asked on use, as Spring Cloud Gateway's routing filter does: the header filters include this
+			// configuration's own, and a hand-off happens only once the context is running.
+			Supplier<List<HttpHeadersFilter>> filters = SingletonSupplier.of(() -> headersFilters.getIfAvailable(List::of));
 			return new BackendHandoff(WebClient.builder().clientConnector(new ReactorClientHttpConnector(client)).build(),
-					edge.getBackendUrl(), circuitBreakers.create(EdgeProperties.BACKEND_CIRCUIT_BREAKER));
+					edge.getBackendUrl(), circuitBreakers.create(EdgeProperties.BACKEND_CIRCUIT_BREAKER), filters);
 		}
 
 	}
