@@ -108,6 +108,37 @@ class LimitVerifyCapsIT {
 		assertThat(verify(tightBudget.url(), phone, wrong(second)).code()).isEqualTo("verify_locked");
 	}
 
+	@Test
+	void lockingAStrangersPhoneTakesFourCodesAndTenWrongGuessesAndTheLockSaysHowLongAndTheWayOut() {
+		String phone = newPhone();
+		int sends = 0;
+		int guesses = 0;
+		Answer answer;
+		do {
+			if (guesses % 3 == 0) {
+				assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
+				sends++;
+			}
+			answer = verify(gateway.url(), phone, wrong(sms.lastCode(phone)));
+			guesses++;
+		}
+		while (answer.status() == 401 && guesses < 20);
+
+		// The default budget is 10/1h: the 11th guess is the first refused, after the fourth code.
+		assertThat(answer.code()).isEqualTo("verify_locked");
+		assertThat(guesses - 1).as("wrong guesses evaluated before the lock").isEqualTo(10);
+		assertThat(sends).as("codes requested to make them").isEqualTo(4);
+		// Greedy refill gives one guess back every 6 minutes: that is the wait the answer announces.
+		assertThat(answer.retryAfter()).isBetween(300L, 360L);
+		assertThat(answer.body().path("detail").asString()).contains("locked for 6 minutes")
+			.contains("A new code does not lift the lock")
+			.contains("support can lift it");
+
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
+		Answer customer = verify(gateway.url(), phone, sms.lastCode(phone));
+		assertThat(customer.code()).as("the customer's own right code while locked").isEqualTo("verify_locked");
+	}
+
 	/** A code of the same length that differs from {@code code} in every digit. */
 	static String wrong(String code) {
 		StringBuilder other = new StringBuilder();

@@ -13,6 +13,7 @@ import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
 import kz.cvety.otp.web.ProblemCode;
 import kz.cvety.otp.web.ProblemException;
+import kz.cvety.otp.web.ProblemWriter;
 
 /**
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
@@ -103,13 +104,27 @@ public final class OtpAdmission {
 		});
 	}
 
+	/**
+	 * The lock answer says how long it lasts and how out of it: anyone who knows a phone number can spend its
+	 * failed-verification budget, so the customer must learn that a new code does not help and support can.
+	 */
 	private static ProblemException locked(RateLimitDecision decision) {
+		long seconds = ProblemWriter.retryAfterSeconds(decision.retryAfter());
 		return ProblemException
-			.of(ProblemCode.VERIFY_LOCKED, "Too many failed verifications for this phone; wait before trying again.")
+			.of(ProblemCode.VERIFY_LOCKED, "Too many wrong codes were entered for this phone, so verification is locked for "
+					+ duration(seconds) + " (Retry-After). A new code does not lift the lock; if these attempts were not"
+					+ " yours, support can lift it sooner.")
 			.retryAfter(decision.retryAfter())
 			.headers(RateLimitHeaders.of(List.of(decision)))
 			.cached(decision.cached())
 			.build();
+	}
+
+	private static String duration(long seconds) {
+		if (seconds < 120) {
+			return seconds + " seconds";
+		}
+		return ((seconds + 59) / 60) + " minutes";
 	}
 
 	/** Gives the failed-verification token back when the code verified or there was none to check. */
