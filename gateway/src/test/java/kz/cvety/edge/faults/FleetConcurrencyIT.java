@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FleetConcurrencyIT {
 
 	/** Seconds of the sustained run: 30 in the normal build, 60 with {@code -Psoak}. */
-	static final long SUSTAINED_SECONDS = Long.getLong("cvety.test.sustained-seconds", 30);
+	static final long SUSTAINED_SECONDS = Long.getLong("cvety-test.sustained-seconds", 30);
 
 	static SmsSink sms;
 

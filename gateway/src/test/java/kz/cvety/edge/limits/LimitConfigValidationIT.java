@@ -1,5 +1,6 @@
 package kz.cvety.edge.limits;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -10,12 +11,14 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.otp.testing.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A limit ops mistype stops start-up with a message that names the key and says what a limit looks like.
+ * A limit ops mistype, or a key they misspell, stops start-up with a message that names the key and says what
+ * a limit looks like or which key was probably meant.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class LimitConfigValidationIT {
@@ -33,6 +36,26 @@ class LimitConfigValidationIT {
 		assertThat(output).contains("APPLICATION FAILED TO START")
 			.contains("Failed to bind properties under '" + key + "'")
 			.contains(reason)
+			.doesNotContain("Started GatewayApplication");
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
+			"local | cvety.otp.limits.send-per-phon | 1/1m  | Did you mean cvety.otp.limits.send-per-phone?",
+			"prod  | cvety.otp.max-attempt          | 1     | Did you mean cvety.otp.max-attempts?",
+			"local | cvety.otp.sms.webhook-uri      | x     | Did you mean cvety.otp.sms.webhook-url?",
+			"prod  | cvety.otp.limits.perphone      | 1/1m  | the README's configuration reference lists every key" })
+	void anUnknownKeyStopsStartUpInEveryProfileNamingItAndTheKeyItProbablyMeant(String profile, String key,
+			String value, String hint, CapturedOutput output) {
+		Map<String, String> settings = new LinkedHashMap<>(
+				GatewayInstance.defaults("http://127.0.0.1:9/sms", TestRedis.uniquePrefix()));
+		settings.put("spring.profiles.active", profile);
+		settings.put(key, value);
+		assertThatThrownBy(() -> GatewayInstance.start(settings).close()).isInstanceOf(RuntimeException.class);
+
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains(key + ": is not a known property")
+			.contains(hint)
 			.doesNotContain("Started GatewayApplication");
 	}
 

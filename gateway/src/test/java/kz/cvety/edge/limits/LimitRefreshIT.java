@@ -113,6 +113,32 @@ class LimitRefreshIT {
 	}
 
 	@Test
+	void aRefreshWithAMisspelledKeyIsRefusedAndChangesNothing() throws IOException {
+		writeLimits("[2/1m]");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			String phone = newPhone();
+			assertThat(sends(gateway, phone, 1)).isEqualTo(1);
+
+			Files.writeString(this.config.resolve("application.yml"), """
+					cvety:
+					  otp:
+					    limits:
+					      send-per-phone: [2/1m]
+					      send-per-phon: [9/1m]
+					""");
+			Answer refused = OtpApi.post(gateway.url() + "/actuator/refresh", "");
+			assertThat(refused.status()).isNotEqualTo(200);
+
+			assertThat(requestOtp(gateway.url(), phone).header("RateLimit-Limit")).isEqualTo("2");
+			assertThat(sends(gateway, phone, 2)).isZero();
+
+			writeLimits("[4/1m]");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+			assertThat(sends(gateway, phone, 3)).isEqualTo(2);
+		}
+	}
+
+	@Test
 	void refreshIsNotExposedInProd() {
 		Map<String, String> settings = GatewayInstance.defaults(sms.url(), TestRedis.uniquePrefix());
 		settings.put("spring.profiles.active", "prod");

@@ -41,6 +41,7 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -452,6 +453,11 @@ public final class OtpAutoConfiguration {
 		@Bean
 		ApplicationListener<RefreshScopeRefreshedEvent> otpPolicyRefresher(OtpPolicyHolder holder) {
 			return event -> holder.refresh();
+		}
+
+		@Bean
+		static UnknownPropertiesRefreshGuard unknownPropertiesRefreshGuard(ConfigurableEnvironment environment) {
+			return new UnknownPropertiesRefreshGuard(environment);
 		}
 
 	}
