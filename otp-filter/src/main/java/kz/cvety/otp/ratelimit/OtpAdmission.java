@@ -60,8 +60,8 @@ public final class OtpAdmission {
 	}
 
 	/**
-	 * Gives back the send tokens {@code decisions} (from {@link #admitSend}) took, e.g. when the SMS could not be
-	 * sent; a limit that refused in dry run took none and gets none.
+	 * Gives back the send tokens {@code decisions} (from {@link #admitSend}) took, e.g. when the SMS certainly
+	 * never reached the provider; a limit that refused in dry run took none and gets none.
 	 */
 	public Mono<Void> refundSend(OtpLimitPolicies policies, String phone, String ip,
 			List<RateLimitDecision> decisions) {

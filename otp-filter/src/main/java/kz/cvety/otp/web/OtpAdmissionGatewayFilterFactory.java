@@ -113,6 +113,9 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 		else if (outcome == OtpExchange.Outcome.SEND_FAILED) {
 			this.outcomes.send(phone, "failed", null, false, RequestIdFilter.of(exchange));
 		}
+		else if (outcome == OtpExchange.Outcome.SEND_UNCONFIRMED) {
+			this.outcomes.send(phone, "unconfirmed", null, false, RequestIdFilter.of(exchange));
+		}
 		else if (error instanceof ProblemException problem && problem.code() == ProblemCode.RATE_LIMITED) {
 			Object limit = problem.extras().get("limit");
 			this.outcomes.send(phone, "refused", (limit != null) ? limit.toString() : null, problem.cached(),
@@ -156,6 +159,10 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 		return chain.filter(exchange.mutate().request(replay).build());
 	}
 
+	/**
+	 * Gives the send's tokens back only when no SMS can have gone out; an unconfirmed send keeps them spent, as
+	 * its message may still arrive.
+	 */
 	private Mono<Void> settleSend(Mono<Void> call, ServerWebExchange exchange, OtpPolicy policy, String phone,
 			String clientIp, List<RateLimitDecision> decisions) {
 		Mono<Void> settle = Mono.defer(() -> (outcome(exchange) == OtpExchange.Outcome.SEND_FAILED)
