@@ -5,6 +5,7 @@ import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
 import kz.cvety.otp.phone.PhoneMasker;
+import kz.cvety.otp.sms.SmsFailure;
 import kz.cvety.otp.sms.SmsMessage;
 import kz.cvety.otp.sms.SmsSender;
 import kz.cvety.otp.sms.SmsTextTemplate;
@@ -17,7 +18,7 @@ import kz.cvety.otp.token.VerificationTokenIssuer;
 
 /**
  * Issues and verifies codes once a request is admitted: generate, store the HMAC, send the SMS (and remove the
- * code again if it could not be sent); check and consume; sign the verification token.
+ * code again if the provider certainly never received it); check and consume; sign the verification token.
  */
 public final class OtpService {
 
@@ -46,9 +47,10 @@ public final class OtpService {
 	}
 
 	/**
-	 * Stores a new code for {@code phone} (replacing the old one) and sends it. If the SMS cannot be sent the
-	 * code is removed again and the error ({@code sms_unavailable}) propagates: no code is left that the
-	 * customer never received.
+	 * Stores a new code for {@code phone} (replacing the old one) and sends it. If the send fails the error
+	 * ({@code sms_unavailable}) propagates; the code is removed again unless the failure is
+	 * {@link SmsFailure#UNCONFIRMED}: a message the provider may have taken may still arrive, and its code must
+	 * then work.
 	 */
 	public Mono<Void> issue(OtpPolicy policy, String phone) {
 		boolean testNumber = policy.isTestNumber(phone);
@@ -60,14 +62,16 @@ public final class OtpService {
 					+ " (no SMS)"));
 		}
 		SmsMessage message = new SmsMessage(phone, code, this.text.render(code, policy.ttl()));
-		return stored.then(this.sms.send(message))
-			.onErrorResume(ex -> this.store.discard(phone, generation)
-				.onErrorResume(discardFailure -> {
-					logger.warn("Could not remove the undelivered code for " + PhoneMasker.mask(phone)
-							+ "; it expires by itself: " + discardFailure);
-					return Mono.empty();
-				})
-				.then(Mono.error(ex)));
+		return stored.then(this.sms.send(message)).onErrorResume(ex -> (SmsFailure.of(ex) == SmsFailure.UNCONFIRMED)
+				? Mono.error(ex) : discard(phone, generation).then(Mono.error(ex)));
+	}
+
+	private Mono<Void> discard(String phone, long generation) {
+		return this.store.discard(phone, generation).then().onErrorResume(discardFailure -> {
+			logger.warn("Could not remove the undelivered code for " + PhoneMasker.mask(phone)
+					+ "; it expires by itself: " + discardFailure);
+			return Mono.empty();
+		});
 	}
 
 	/** Checks {@code code} against the phone's code the attempt was reserved for; deletes it on success. */

@@ -114,7 +114,7 @@ class SecretsNeverLeakIT {
 			assertThat(output).as("decision log lines carry masked phones")
 				.contains("phone=+7701***0301 outcome=sent")
 				.contains("phone=+7701***0304 outcome=locked")
-				.contains("phone=+7701***0302 outcome=failed");
+				.contains("phone=+7701***0302 outcome=unconfirmed");
 		}
 
 		String log = output.getAll();

@@ -9,13 +9,15 @@ import org.junit.jupiter.api.Test;
 import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.SmsSink;
+import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.limits.OtpApi.newPhone;
 import static kz.cvety.edge.limits.OtpApi.requestOtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code dry-run: true} decides and reports, but never refuses: ops can try a tighter limit on live traffic.
+ * {@code dry-run: true} decides and reports, but never refuses: ops can try a tighter limit on live traffic; a
+ * refund gives back only the tokens the send took.
  */
 class LimitDryRunIT {
 
@@ -40,6 +42,32 @@ class LimitDryRunIT {
 			// Over the per-IP limit too, from the same client, with another phone.
 			assertThat(requestOtp(gateway.url(), newPhone()).status()).isEqualTo(200);
 			assertThat(sms.messages()).hasSize(7);
+		}
+	}
+
+	@Test
+	void sendRefundedAfterACertainSmsFailureGivesNoTokenToTheLimitThatRefusedItInDryRun() {
+		OtpApi.warmUpJvm();
+		SmsSink sms = new SmsSink();
+		try (GatewayInstance gateway = GatewayInstance.start(sms.url(),
+				Map.of("cvety.otp.limits.dry-run", "true", "cvety.otp.limits.send-per-phone", "1/1h",
+						"cvety.otp.limits.send-per-ip", "1000/1h"));
+				BucketProbe probe = new BucketProbe(TestRedis.url(), gateway.keyPrefix())) {
+			String phone = newPhone();
+			assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
+			// Nothing listens any more: the next SMS certainly never reaches a provider, so its send is refunded.
+			sms.close();
+
+			Answer failed = requestOtp(gateway.url(), phone);
+
+			assertThat(failed.status()).as(failed.toString()).isEqualTo(503);
+			assertThat(failed.code()).isEqualTo("sms_unavailable");
+			// send-per-phone refused (dry run) and took no token, so gets none back; send-per-ip gets its token back.
+			assertThat(probe.availableTokens(probe.keys().sendPerPhone(phone))).contains(0L);
+			assertThat(probe.availableTokens(probe.keys().sendPerIp("127.0.0.1"))).contains(999L);
+		}
+		finally {
+			sms.close();
 		}
 	}
 

@@ -31,7 +31,8 @@ public final class OtpDecisionLog implements OtpOutcomes {
 		else if (logger.isDebugEnabled()) {
 			logger.debug(sendLine(phone, outcome, limit, requestId) + " source=cache");
 		}
-		if (this.metrics != null && ("sent".equals(outcome) || "failed".equals(outcome) || "test_number".equals(outcome))) {
+		if (this.metrics != null && ("sent".equals(outcome) || "failed".equals(outcome) || "unconfirmed".equals(outcome)
+				|| "test_number".equals(outcome))) {
 			this.metrics.send(outcome);
 		}
 	}

@@ -30,7 +30,10 @@ import kz.cvety.otp.store.RedisGuard;
  */
 public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObserver {
 
-	/** Counter of request-otp that reached the handler, tag {@code outcome}: sent, failed, test_number. */
+	/**
+	 * Counter of request-otp that reached the handler, tag {@code outcome}: sent, failed (refunded: the provider
+	 * certainly received nothing), unconfirmed (tokens kept: the provider may have taken it), test_number.
+	 */
 	public static final String SENDS = "cvety.otp.sends";
 
 	/** Counter of verify-otp, tag {@code outcome}: verified, invalid, expired, exhausted, locked. */
@@ -81,7 +84,7 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 		}
 		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
 		// Series exist from the start at zero, so rate() and alerts see the first event too.
-		for (String outcome : List.of("sent", "failed", "test_number")) {
+		for (String outcome : List.of("sent", "failed", "unconfirmed", "test_number")) {
 			sendCounter(outcome);
 		}
 		for (String outcome : List.of("verified", "invalid", "expired", "exhausted", "locked")) {
@@ -94,7 +97,7 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 		}
 	}
 
-	/** Counts a request-otp outcome: {@code sent}, {@code failed} or {@code test_number}. */
+	/** Counts a request-otp outcome: {@code sent}, {@code failed}, {@code unconfirmed} or {@code test_number}. */
 	public void send(String outcome) {
 		sendCounter(outcome).increment();
 		if ("sent".equals(outcome) || "test_number".equals(outcome)) {

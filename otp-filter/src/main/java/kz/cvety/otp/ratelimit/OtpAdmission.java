@@ -49,9 +49,7 @@ public final class OtpAdmission {
 	 * @return the decisions, for the {@code RateLimit-*} headers
 	 */
 	public Mono<List<RateLimitDecision>> admitSend(OtpLimitPolicies policies, String phone, String ip) {
-		List<Step> steps = List.of(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone)),
-				new Step(policies.sendPerIp(), this.keys.sendPerIp(ip)),
-				new Step(policies.sendGlobal(), this.keys.sendGlobal()));
+		List<Step> steps = sendSteps(policies, phone, ip);
 		// A key already known to be blocked refuses before any other limit spends a token or a Redis call.
 		for (Step step : steps) {
 			RateLimitDecision cached = this.limiter.cachedRefusal(step.key());
@@ -62,11 +60,19 @@ public final class OtpAdmission {
 		return consumeInOrder(policies, steps, 0, new ArrayList<>(), phone);
 	}
 
-	/** Gives the send tokens back, e.g. when the SMS could not be sent. */
-	public Mono<Void> refundSend(OtpLimitPolicies policies, String phone, String ip) {
-		return this.limiter.refund(policies.sendPerPhone(), this.keys.sendPerPhone(phone))
-			.then(this.limiter.refund(policies.sendPerIp(), this.keys.sendPerIp(ip)))
-			.then(this.limiter.refund(policies.sendGlobal(), this.keys.sendGlobal()));
+	/**
+	 * Gives back the send tokens {@code decisions} (from {@link #admitSend}) took, e.g. when the SMS certainly
+	 * never reached the provider; a limit that refused in dry run took none and gets none.
+	 */
+	public Mono<Void> refundSend(OtpLimitPolicies policies, String phone, String ip,
+			List<RateLimitDecision> decisions) {
+		return giveBack(sendSteps(policies, phone, ip), decisions);
+	}
+
+	private List<Step> sendSteps(OtpLimitPolicies policies, String phone, String ip) {
+		return List.of(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone)),
+				new Step(policies.sendPerIp(), this.keys.sendPerIp(ip)),
+				new Step(policies.sendGlobal(), this.keys.sendGlobal()));
 	}
 
 	/**

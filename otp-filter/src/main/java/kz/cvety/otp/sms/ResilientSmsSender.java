@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -21,6 +22,7 @@ import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
 
 import org.springframework.core.NestedExceptionUtils;
 
@@ -32,7 +34,8 @@ import kz.cvety.otp.web.ProblemWriter;
 
 /**
  * Guards an {@link SmsSender} with Resilience4j: a time limit per attempt, one retry for connection failures only,
- * and a circuit breaker; every failure becomes an {@code sms_unavailable} problem with an honest {@code Retry-After}.
+ * and a circuit breaker; every failure becomes an {@code sms_unavailable} problem with an honest {@code Retry-After},
+ * caused by an {@link SmsSendException} that says whether the provider may have taken the message.
  */
 public final class ResilientSmsSender implements SmsSender {
 
@@ -40,6 +43,9 @@ public final class ResilientSmsSender implements SmsSender {
 	public static final String NAME = "sms";
 
 	private static final Log logger = LogFactory.getLog(ResilientSmsSender.class);
+
+	/** Reactor Netty's message for a connection that closed before the request was written. */
+	private static final String CLOSED_BEFORE_SEND = AbortedException.beforeSend().getMessage();
 
 	private final SmsSender delegate;
 
@@ -101,7 +107,8 @@ public final class ResilientSmsSender implements SmsSender {
 	 * {@link Settings#timeout()}, so a slow connect fails as a connection failure (retried) rather than as an
 	 * attempt timeout (not retried). {@code Retry-After} is the time left until the circuit half-opens plus one
 	 * attempt's timeout (for its trial calls) when it is open, {@link Settings#retryAfterOnFailure()} otherwise,
-	 * and at least one second.
+	 * and at least one second. The problem's {@link SmsSendException} cause is {@link SmsFailure#NOT_RECEIVED} only
+	 * when the provider certainly received nothing, {@link SmsFailure#UNCONFIRMED} otherwise.
 	 */
 	@Override
 	public Mono<Void> send(SmsMessage message) {
@@ -121,12 +128,19 @@ public final class ResilientSmsSender implements SmsSender {
 
 	private ProblemException toProblem(SmsMessage message, Throwable error) {
 		Duration retryAfter = retryAfter();
-		logger.warn("SMS to " + PhoneMasker.mask(message.phone()) + " not sent: " + describe(error)
+		SmsFailure failure = classify(error);
+		boolean unconfirmed = failure == SmsFailure.UNCONFIRMED;
+		logger.warn("SMS to " + PhoneMasker.mask(message.phone())
+				+ (unconfirmed ? " unconfirmed, the provider may have taken it: " : " not sent: ") + describe(error)
 				+ " (circuit " + this.circuitBreaker.getState() + ", Retry-After "
 				+ ProblemWriter.retryAfterSeconds(retryAfter) + "s)");
-		return ProblemException.of(ProblemCode.SMS_UNAVAILABLE, "The SMS could not be sent; try again later.")
+		String detail = unconfirmed
+				? "The SMS provider did not confirm the message: it may still arrive, and its code then works until it "
+						+ "expires. Requesting another code replaces it."
+				: "The SMS could not be sent; try again later.";
+		return ProblemException.of(ProblemCode.SMS_UNAVAILABLE, detail)
 			.retryAfter(retryAfter)
-			.cause(error)
+			.cause(new SmsSendException(failure, error))
 			.build();
 	}
 
@@ -150,11 +164,28 @@ public final class ResilientSmsSender implements SmsSender {
 		return root.getClass().getName() + ": " + root.getMessage();
 	}
 
+	/**
+	 * Whether the provider certainly received nothing: no connection was made, the open circuit refused the call,
+	 * or the connection closed before the request was written. Anything else (a time-out, a non-2xx answer, a
+	 * connection lost after sending, an error not known here) may have delivered the message.
+	 */
+	static SmsFailure classify(Throwable error) {
+		if (causedBy(error, t -> t instanceof CallNotPermittedException) || isConnectFailure(error)
+				|| causedBy(error, t -> t instanceof AbortedException && CLOSED_BEFORE_SEND.equals(t.getMessage()))) {
+			return SmsFailure.NOT_RECEIVED;
+		}
+		return SmsFailure.UNCONFIRMED;
+	}
+
 	/** True when the failure happened before a connection existed, so the provider saw nothing. */
 	static boolean isConnectFailure(Throwable error) {
+		return causedBy(error, t -> t instanceof ConnectException || t instanceof NoRouteToHostException
+				|| t instanceof UnknownHostException);
+	}
+
+	private static boolean causedBy(Throwable error, Predicate<Throwable> test) {
 		for (Throwable t = error; t != null; t = (t.getCause() != t) ? t.getCause() : null) {
-			if (t instanceof ConnectException || t instanceof NoRouteToHostException
-					|| t instanceof UnknownHostException) {
+			if (test.test(t)) {
 				return true;
 			}
 		}

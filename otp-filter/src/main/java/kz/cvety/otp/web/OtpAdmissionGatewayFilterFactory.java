@@ -27,6 +27,7 @@ import org.springframework.web.server.ServerWebExchange;
 import kz.cvety.otp.OtpPolicy;
 import kz.cvety.otp.ratelimit.OtpAdmission;
 import kz.cvety.otp.ratelimit.OtpAdmission.VerifyAdmission;
+import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
 
 /**
@@ -89,7 +90,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 				return this.admission.admitSend(policy.limits(), phone, clientIp)
 					.flatMap(decisions -> proceed(exchange, chain,
 							new OtpExchange(policy, otpRequest, phone, clientIp, null, decisions))
-						.transform(call -> settleSend(call, exchange, policy, phone, clientIp)))
+						.transform(call -> settleSend(call, exchange, policy, phone, clientIp, decisions)))
 					.doOnSuccess(done -> recordSend(exchange, policy, phone, null))
 					.doOnError(ex -> recordSend(exchange, policy, phone, ex));
 			}
@@ -111,6 +112,9 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 		}
 		else if (outcome == OtpExchange.Outcome.SEND_FAILED) {
 			this.outcomes.send(phone, "failed", null, false, RequestIdFilter.of(exchange));
+		}
+		else if (outcome == OtpExchange.Outcome.SEND_UNCONFIRMED) {
+			this.outcomes.send(phone, "unconfirmed", null, false, RequestIdFilter.of(exchange));
 		}
 		else if (error instanceof ProblemException problem && problem.code() == ProblemCode.RATE_LIMITED) {
 			Object limit = problem.extras().get("limit");
@@ -155,10 +159,15 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 		return chain.filter(exchange.mutate().request(replay).build());
 	}
 
+	/**
+	 * Gives the send's tokens back only when no SMS can have gone out; an unconfirmed send keeps them spent, as
+	 * its message may still arrive.
+	 */
 	private Mono<Void> settleSend(Mono<Void> call, ServerWebExchange exchange, OtpPolicy policy, String phone,
-			String clientIp) {
+			String clientIp, List<RateLimitDecision> decisions) {
 		Mono<Void> settle = Mono.defer(() -> (outcome(exchange) == OtpExchange.Outcome.SEND_FAILED)
-				? this.admission.refundSend(policy.limits(), phone, clientIp).onErrorResume(ex -> Mono.empty())
+				? this.admission.refundSend(policy.limits(), phone, clientIp, decisions)
+					.onErrorResume(ex -> Mono.empty())
 				: Mono.empty());
 		return withSettlement(call, settle);
 	}

@@ -41,8 +41,11 @@ public record OtpExchange(OtpPolicy policy, OtpRequest request, String phone, St
 		/** A code was sent. */
 		SENT,
 
-		/** The SMS could not be sent; no code was left behind. */
+		/** The code was not issued, or its SMS certainly never reached the provider; no code was left behind. */
 		SEND_FAILED,
+
+		/** The provider may have taken the SMS without confirming it; its code stays valid. */
+		SEND_UNCONFIRMED,
 
 		/** The code verified. */
 		VERIFIED,

@@ -14,6 +14,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ServerWebExchange;
 
 import kz.cvety.otp.OtpService;
+import kz.cvety.otp.sms.SmsFailure;
 import kz.cvety.otp.store.AttemptReservation;
 
 /**
@@ -41,7 +42,8 @@ public final class OtpHandler {
 		ServerWebExchange exchange = request.exchange();
 		OtpExchange otp = admitted(exchange);
 		return this.service.issue(otp.policy(), otp.phone())
-			.doOnError(ex -> setOutcome(exchange, OtpExchange.Outcome.SEND_FAILED))
+			.doOnError(ex -> setOutcome(exchange, (SmsFailure.of(ex) == SmsFailure.UNCONFIRMED)
+					? OtpExchange.Outcome.SEND_UNCONFIRMED : OtpExchange.Outcome.SEND_FAILED))
 			.then(Mono.defer(() -> {
 				setOutcome(exchange, OtpExchange.Outcome.SENT);
 				Map<String, Object> body = new LinkedHashMap<>();

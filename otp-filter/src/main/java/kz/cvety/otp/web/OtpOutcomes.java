@@ -15,7 +15,8 @@ public interface OtpOutcomes {
 	/**
 	 * A request-otp ended.
 	 * @param phone the phone in E.164 (mask it before logging)
-	 * @param outcome sent, test_number, failed, refused or store_unavailable
+	 * @param outcome sent, test_number, failed (no SMS can have gone out), unconfirmed (the provider may have taken
+	 * it), refused or store_unavailable
 	 * @param limit the limit that refused, if any
 	 * @param cached whether the refusal came from the in-process cache
 	 * @param requestId the request's {@code X-Request-Id}

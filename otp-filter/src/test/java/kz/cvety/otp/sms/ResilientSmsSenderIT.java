@@ -24,7 +24,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The resilient sender over the real webhook sender and a real HTTP provider: what is retried (only failed
- * connects), what is not (anything the provider may have received), and the circuit's open and close.
+ * connects), what is not (anything the provider may have received), which failures count as unconfirmed, and the
+ * circuit's open and close.
  */
 class ResilientSmsSenderIT {
 
@@ -65,6 +66,7 @@ class ResilientSmsSenderIT {
 		ProblemException problem = failure(sender(this.provider.url(), settings(10)).send(MESSAGE));
 
 		assertThat(problem.retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
+		assertThat(SmsFailure.of(problem)).isEqualTo(SmsFailure.UNCONFIRMED);
 		assertExactlyOneRequestStays();
 	}
 
@@ -90,7 +92,10 @@ class ResilientSmsSenderIT {
 
 		Duration took = StepVerifier.create(sender(this.provider.url(), settings(10)).send(MESSAGE))
 			.expectErrorSatisfies(error -> assertThat(error).isInstanceOfSatisfying(ProblemException.class,
-					problem -> assertThat(problem.code()).isEqualTo(ProblemCode.SMS_UNAVAILABLE)))
+					problem -> {
+						assertThat(problem.code()).isEqualTo(ProblemCode.SMS_UNAVAILABLE);
+						assertThat(SmsFailure.of(problem)).isEqualTo(SmsFailure.UNCONFIRMED);
+					}))
 			.verify(Duration.ofSeconds(5));
 
 		assertThat(took).isLessThan(TIMEOUT.plusSeconds(2));
@@ -101,8 +106,9 @@ class ResilientSmsSenderIT {
 	void hangUpAfterRequestIsNotRetried() {
 		this.provider.respond(request -> Reply.hangUp());
 
-		failure(sender(this.provider.url(), settings(10)).send(MESSAGE));
+		ProblemException problem = failure(sender(this.provider.url(), settings(10)).send(MESSAGE));
 
+		assertThat(SmsFailure.of(problem)).isEqualTo(SmsFailure.UNCONFIRMED);
 		assertExactlyOneRequestStays();
 	}
 
@@ -119,6 +125,7 @@ class ResilientSmsSenderIT {
 
 		assertThat(attempts).hasValue(2);
 		assertThat(problem.retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
+		assertThat(SmsFailure.of(problem)).isEqualTo(SmsFailure.NOT_RECEIVED);
 	}
 
 	@Test
@@ -135,7 +142,8 @@ class ResilientSmsSenderIT {
 		assertThat(sender.circuitBreaker().getState()).isEqualTo(CircuitBreaker.State.OPEN);
 
 		ProblemException refused = failure(sender.send(MESSAGE));
-		assertThat(refused.getCause()).isInstanceOf(CallNotPermittedException.class);
+		assertThat(refused.getCause()).hasCauseInstanceOf(CallNotPermittedException.class);
+		assertThat(SmsFailure.of(refused)).isEqualTo(SmsFailure.NOT_RECEIVED);
 		assertThat(refused.retryAfter()).isBetween(Duration.ofSeconds(1), openFor.plus(TIMEOUT));
 		assertThat(this.provider.requests()).hasSize(4);
 

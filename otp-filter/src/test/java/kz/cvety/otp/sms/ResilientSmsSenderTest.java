@@ -2,7 +2,9 @@ package kz.cvety.otp.sms;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +20,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.netty.channel.ConnectTimeoutException;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
 import reactor.test.StepVerifier;
 
 import org.springframework.http.HttpHeaders;
@@ -67,6 +70,8 @@ class ResilientSmsSenderTest {
 		assertThat(provider.attempts()).isEqualTo(2);
 		assertThat(problem.retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
 		assertThat(problem.status().value()).isEqualTo(503);
+		assertThat(SmsFailure.of(problem)).isEqualTo(SmsFailure.NOT_RECEIVED);
+		assertThat(problem.detail()).isEqualTo("The SMS could not be sent; try again later.");
 	}
 
 	@Test
@@ -77,7 +82,10 @@ class ResilientSmsSenderTest {
 		ProblemException problem = failure(sender(provider, settings(10, Duration.ofSeconds(30))).send(MESSAGE));
 
 		assertThat(provider.attempts()).isEqualTo(1);
-		assertThat(problem.getCause()).isInstanceOf(SmsDeliveryException.class);
+		assertThat(problem.getCause()).isInstanceOf(SmsSendException.class)
+			.hasCauseInstanceOf(SmsDeliveryException.class);
+		assertThat(SmsFailure.of(problem)).isEqualTo(SmsFailure.UNCONFIRMED);
+		assertThat(problem.detail()).contains("may still arrive").contains("works until it expires");
 		assertThat(problem.retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
 	}
 
@@ -86,9 +94,10 @@ class ResilientSmsSenderTest {
 		ScriptedSender provider = new ScriptedSender(attempt -> Mono.error(requestFailed(
 				new IOException("Connection prematurely closed BEFORE response"))));
 
-		failure(sender(provider, settings(10, Duration.ofSeconds(30))).send(MESSAGE));
+		ProblemException problem = failure(sender(provider, settings(10, Duration.ofSeconds(30))).send(MESSAGE));
 
 		assertThat(provider.attempts()).isEqualTo(1);
+		assertThat(SmsFailure.of(problem)).isEqualTo(SmsFailure.UNCONFIRMED);
 	}
 
 	@Test
@@ -102,7 +111,8 @@ class ResilientSmsSenderTest {
 			.expectErrorSatisfies(error -> assertThat(error).isInstanceOfSatisfying(ProblemException.class,
 					problem -> {
 						assertThat(problem.code()).isEqualTo(ProblemCode.SMS_UNAVAILABLE);
-						assertThat(problem.getCause()).isInstanceOf(TimeoutException.class);
+						assertThat(problem.getCause()).hasCauseInstanceOf(TimeoutException.class);
+						assertThat(SmsFailure.of(problem)).isEqualTo(SmsFailure.UNCONFIRMED);
 					}))
 			.verify(Duration.ofSeconds(5));
 
@@ -124,7 +134,8 @@ class ResilientSmsSenderTest {
 
 		this.clock.advance(Duration.ofSeconds(12));
 		ProblemException refused = failure(sender.send(MESSAGE));
-		assertThat(refused.getCause()).isInstanceOf(CallNotPermittedException.class);
+		assertThat(refused.getCause()).hasCauseInstanceOf(CallNotPermittedException.class);
+		assertThat(SmsFailure.of(refused)).isEqualTo(SmsFailure.NOT_RECEIVED);
 		assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(19));
 		assertThat(provider.attempts()).isEqualTo(4);
 
@@ -162,6 +173,38 @@ class ResilientSmsSenderTest {
 			.isFalse();
 		assertThat(ResilientSmsSender.isConnectFailure(new TimeoutException())).isFalse();
 		assertThat(ResilientSmsSender.isConnectFailure(new SmsDeliveryException(HttpStatus.BAD_GATEWAY))).isFalse();
+	}
+
+	@Test
+	void onlyFailuresBeforeTheRequestWasWrittenAreCertainlyNotReceived() {
+		CircuitBreaker open = CircuitBreaker.ofDefaults("open");
+		open.transitionToOpenState();
+		assertThat(ResilientSmsSender.classify(connectionRefused())).isEqualTo(SmsFailure.NOT_RECEIVED);
+		assertThat(ResilientSmsSender.classify(requestFailed(new ConnectTimeoutException("connect timed out"))))
+			.isEqualTo(SmsFailure.NOT_RECEIVED);
+		assertThat(ResilientSmsSender.classify(requestFailed(new UnknownHostException("sms.example"))))
+			.isEqualTo(SmsFailure.NOT_RECEIVED);
+		assertThat(ResilientSmsSender.classify(requestFailed(new NoRouteToHostException("No route to host"))))
+			.isEqualTo(SmsFailure.NOT_RECEIVED);
+		assertThat(ResilientSmsSender.classify(CallNotPermittedException.createCallNotPermittedException(open)))
+			.isEqualTo(SmsFailure.NOT_RECEIVED);
+		assertThat(ResilientSmsSender.classify(requestFailed(AbortedException.beforeSend())))
+			.isEqualTo(SmsFailure.NOT_RECEIVED);
+
+		assertThat(ResilientSmsSender.classify(new TimeoutException())).isEqualTo(SmsFailure.UNCONFIRMED);
+		assertThat(ResilientSmsSender.classify(new SmsDeliveryException(HttpStatus.INTERNAL_SERVER_ERROR)))
+			.isEqualTo(SmsFailure.UNCONFIRMED);
+		assertThat(ResilientSmsSender.classify(new SmsDeliveryException(HttpStatus.BAD_REQUEST)))
+			.isEqualTo(SmsFailure.UNCONFIRMED);
+		assertThat(ResilientSmsSender.classify(
+				requestFailed(new IOException("Connection prematurely closed BEFORE response"))))
+			.isEqualTo(SmsFailure.UNCONFIRMED);
+		assertThat(ResilientSmsSender.classify(requestFailed(new IOException("Connection reset by peer"))))
+			.isEqualTo(SmsFailure.UNCONFIRMED);
+		assertThat(ResilientSmsSender.classify(requestFailed(new AbortedException("Connection has been closed"))))
+			.isEqualTo(SmsFailure.UNCONFIRMED);
+		assertThat(ResilientSmsSender.classify(new IllegalStateException("anything else")))
+			.isEqualTo(SmsFailure.UNCONFIRMED);
 	}
 
 	@Test
