@@ -5,10 +5,10 @@ import java.util.Map;
 
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.phone.PhoneNormalizer;
-import kz.cvety.otp.ratelimit.LimitsProperties;
-import kz.cvety.otp.ratelimit.OtpLimitPolicies;
+import kz.cvety.otp.admission.LimitsProperties;
+import kz.cvety.otp.admission.OtpLimitPolicies;
 import kz.cvety.otp.web.ClientIpResolver;
-import kz.cvety.otp.web.ProblemException;
+import kz.cvety.otp.problem.ProblemException;
 
 /**
  * Everything the OTP request path needs to decide, as one immutable value built from the bound properties.

@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import kz.cvety.otp.ratelimit.LimitsProperties;
+import kz.cvety.otp.admission.LimitsProperties;
 
 /**
  * Holds the current {@link OtpPolicy} and swaps it atomically when ops refresh the configuration. A refresh

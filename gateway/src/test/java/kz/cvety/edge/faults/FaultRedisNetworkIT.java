@@ -23,7 +23,7 @@ import kz.cvety.edge.limits.OtpApi;
 import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.SmsSink;
-import kz.cvety.otp.store.RedisGuard;
+import kz.cvety.otp.resilience.RedisGuard;
 import kz.cvety.otp.testing.TcpProxy;
 import kz.cvety.otp.testing.TestRedis;
 

@@ -9,6 +9,8 @@ import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
+import kz.cvety.otp.resilience.CircuitBreakerSettings;
+
 /**
  * Settings of the edge around the OTP feature: the backend that other routes proxy to, its resilience, and
  * whether start-up refuses development-only settings.

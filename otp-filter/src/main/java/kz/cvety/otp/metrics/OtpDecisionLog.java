@@ -5,7 +5,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import kz.cvety.otp.phone.PhoneMasker;
-import kz.cvety.otp.web.OtpOutcomes;
+import kz.cvety.otp.OtpOutcomes;
 
 /**
  * One log line per OTP decision, with the masked phone, the outcome and the limit, never a code or a secret;

@@ -18,10 +18,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
 
-import kz.cvety.otp.ratelimit.OtpAdmission.AdmissionListener;
-import kz.cvety.otp.ratelimit.OtpLimitPolicies;
+import kz.cvety.otp.admission.OtpAdmission.AdmissionListener;
+import kz.cvety.otp.admission.OtpLimitPolicies;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
-import kz.cvety.otp.store.RedisGuard;
+import kz.cvety.otp.resilience.RedisGuard;
 
 /**
  * The OTP feature's Micrometer meters: sends and verifications by outcome, limit decisions by limit and

@@ -16,9 +16,9 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberType;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import org.jspecify.annotations.Nullable;
 
-import kz.cvety.otp.LocalCaches;
-import kz.cvety.otp.web.ProblemCode;
-import kz.cvety.otp.web.ProblemException;
+import kz.cvety.otp.support.LocalCaches;
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
 
 /** Normalizes typed phone numbers to E.164 with libphonenumber, refusing anything but plain ASCII phone syntax. */
 public final class PhoneNormalizer {

@@ -7,7 +7,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.jspecify.annotations.Nullable;
 
-import kz.cvety.otp.LocalCaches;
+import kz.cvety.otp.support.LocalCaches;
 
 /**
  * Remembers, in this process, keys whose bucket refused, until the moment a token is back: a bot hammering one

@@ -14,8 +14,9 @@ import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
-import kz.cvety.otp.LocalCaches;
-import kz.cvety.otp.store.RedisGuard;
+import kz.cvety.otp.redis.LettuceBuckets;
+import kz.cvety.otp.support.LocalCaches;
+import kz.cvety.otp.resilience.RedisGuard;
 
 /**
  * Counts with bucket4j token buckets kept in Redis (async API only: nothing blocks the event loop). Refusals

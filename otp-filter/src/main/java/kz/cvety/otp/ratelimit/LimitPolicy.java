@@ -10,6 +10,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConfigurationBuilder;
 
+
 /**
  * One named limit as the request path sees it: immutable, built from the bound properties, replaced whole
  * when ops refresh the configuration.
@@ -18,7 +19,7 @@ import io.github.bucket4j.ConfigurationBuilder;
  * @param limits all must pass
  * @param refill how the bucket refills
  */
-public record LimitPolicy(String name, List<Limit> limits, LimitsProperties.Refill refill) {
+public record LimitPolicy(String name, List<Limit> limits, Refill refill) {
 
 	public LimitPolicy {
 		if (limits.isEmpty()) {

@@ -4,8 +4,8 @@ import java.util.List;
 
 import org.springframework.http.HttpHeaders;
 
-import kz.cvety.otp.OtpHeaders;
-import kz.cvety.otp.web.ProblemWriter;
+import kz.cvety.otp.problem.RetryAfter;
+
 
 /**
  * The {@code RateLimit-Limit}, {@code RateLimit-Remaining} and {@code RateLimit-Reset} fields (IETF httpapi
@@ -14,6 +14,15 @@ import kz.cvety.otp.web.ProblemWriter;
  * @see <a href="https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/">RateLimit header fields for HTTP</a>
  */
 public final class RateLimitHeaders {
+
+	/** The quota of the limit closest to exhaustion. */
+	public static final String LIMIT = "RateLimit-Limit";
+
+	/** Requests left in the current window of that limit. */
+	public static final String REMAINING = "RateLimit-Remaining";
+
+	/** Seconds until that limit's quota is whole again. */
+	public static final String RESET = "RateLimit-Reset";
 
 	private RateLimitHeaders() {
 	}
@@ -28,10 +37,10 @@ public final class RateLimitHeaders {
 			}
 		}
 		if (tightest != null) {
-			headers.set(OtpHeaders.RATE_LIMIT_LIMIT, Long.toString(tightest.quota()));
-			headers.set(OtpHeaders.RATE_LIMIT_REMAINING, Long.toString(tightest.remaining()));
-			headers.set(OtpHeaders.RATE_LIMIT_RESET,
-					Long.toString(tightest.reset().isZero() ? 0 : ProblemWriter.retryAfterSeconds(tightest.reset())));
+			headers.set(LIMIT, Long.toString(tightest.quota()));
+			headers.set(REMAINING, Long.toString(tightest.remaining()));
+			headers.set(RESET,
+					Long.toString(tightest.reset().isZero() ? 0 : RetryAfter.seconds(tightest.reset())));
 		}
 		return headers;
 	}

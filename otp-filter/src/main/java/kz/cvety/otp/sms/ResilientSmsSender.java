@@ -26,11 +26,11 @@ import reactor.netty.channel.AbortedException;
 
 import org.springframework.core.NestedExceptionUtils;
 
-import kz.cvety.otp.edge.CircuitRetryAfter;
+import kz.cvety.otp.problem.RetryAfter;
+import kz.cvety.otp.resilience.CircuitRetryAfter;
 import kz.cvety.otp.phone.PhoneMasker;
-import kz.cvety.otp.web.ProblemCode;
-import kz.cvety.otp.web.ProblemException;
-import kz.cvety.otp.web.ProblemWriter;
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
 
 /**
  * Guards an {@link SmsSender} with Resilience4j: a time limit per attempt, one retry for connection failures only,
@@ -133,7 +133,7 @@ public final class ResilientSmsSender implements SmsSender {
 		logger.warn("SMS to " + PhoneMasker.mask(message.phone())
 				+ (unconfirmed ? " unconfirmed, the provider may have taken it: " : " not sent: ") + describe(error)
 				+ " (circuit " + this.circuitBreaker.getState() + ", Retry-After "
-				+ ProblemWriter.retryAfterSeconds(retryAfter) + "s)");
+				+ RetryAfter.seconds(retryAfter) + "s)");
 		String detail = unconfirmed
 				? "The SMS provider did not confirm the message: it may still arrive, and its code then works until it "
 						+ "expires. Requesting another code replaces it."

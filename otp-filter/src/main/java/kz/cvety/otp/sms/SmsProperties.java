@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
-import kz.cvety.otp.edge.CircuitBreakerSettings;
+import kz.cvety.otp.resilience.CircuitBreakerSettings;
 
 /**
  * Which SMS provider delivers codes and how patiently: the {@code log} sender (local profile only) or the

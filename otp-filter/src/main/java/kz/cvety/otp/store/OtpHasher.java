@@ -10,7 +10,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import com.github.benmanes.caffeine.cache.Cache;
 
-import kz.cvety.otp.LocalCaches;
+import kz.cvety.otp.support.LocalCaches;
 
 /**
  * HMAC-SHA256 under the server's hash secret, for the two things that must never sit in Redis in the clear:

@@ -8,7 +8,7 @@ import jakarta.validation.constraints.Pattern;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
-import kz.cvety.otp.edge.CircuitBreakerSettings;
+import kz.cvety.otp.resilience.CircuitBreakerSettings;
 
 /**
  * How the OTP feature uses Redis: key prefix, command timeout, circuit breaker and what to do when Redis is

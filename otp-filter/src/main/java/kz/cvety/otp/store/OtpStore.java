@@ -11,6 +11,9 @@ import reactor.core.publisher.Mono;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.script.RedisScript;
 
+import kz.cvety.otp.redis.ScriptRunner;
+import kz.cvety.otp.resilience.RedisGuard;
+
 /**
  * The Redis side of the OTP flow: each step is one Lua script over one phone's key, so it is atomic, works the
  * same on standalone, Sentinel and Cluster Redis, and leaves expiry to Redis's clock. Only HMACs of codes are

@@ -20,7 +20,9 @@ import reactor.core.publisher.Mono;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
-import kz.cvety.otp.edge.CircuitRetryAfter;
+import kz.cvety.otp.redis.ScriptRunner;
+import kz.cvety.otp.resilience.CircuitRetryAfter;
+import kz.cvety.otp.resilience.RedisGuard;
 
 /**
  * Checks that a Redis server can carry the OTP feature, step by step, printing {@code OK} or {@code FAIL} for

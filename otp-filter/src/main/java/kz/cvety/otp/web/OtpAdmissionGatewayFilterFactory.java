@@ -24,9 +24,12 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
+import kz.cvety.otp.OtpOutcomes;
 import kz.cvety.otp.OtpPolicy;
-import kz.cvety.otp.ratelimit.OtpAdmission;
-import kz.cvety.otp.ratelimit.OtpAdmission.VerifyAdmission;
+import kz.cvety.otp.admission.OtpAdmission;
+import kz.cvety.otp.admission.OtpAdmission.VerifyAdmission;
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
 

@@ -14,6 +14,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ServerWebExchange;
 
 import kz.cvety.otp.OtpService;
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.sms.SmsFailure;
 import kz.cvety.otp.store.AttemptReservation;
 

@@ -7,6 +7,9 @@ import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
+
 /**
  * Reads OTP request bodies strictly: a JSON object in UTF-8 (RFC 8259) whose {@code phone} (and, to verify,
  * {@code otp_code}) are strings. Invalid UTF-8, other encodings, duplicate keys, deep nesting and other types

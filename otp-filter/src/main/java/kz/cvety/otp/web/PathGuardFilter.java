@@ -22,6 +22,9 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
+
 /**
  * Makes sure no spelling of an OTP path slips past the admission filter to the backend (whose own OTP
  * endpoints once accepted any code). A path that is not in canonical form (double slashes, dot segments,

@@ -29,6 +29,9 @@ import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import org.springframework.web.server.WebExceptionHandler;
 
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
+
 /**
  * Turns every error that reaches the edge into an RFC 9457 problem, so clients never see an HTML page or a
  * bare 500 for something a client, Redis or the backend did. Runs before Spring Boot's default handler.

@@ -14,6 +14,9 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 
+import kz.cvety.otp.problem.ProblemException;
+import kz.cvety.otp.problem.RetryAfter;
+
 /**
  * The one place that writes RFC 9457 {@code application/problem+json} answers, for the filter, the handler
  * and the exception handler alike.
@@ -40,7 +43,7 @@ public final class ProblemWriter {
 		HttpHeaders headers = response.getHeaders();
 		headers.addAll(problem.headers());
 		if (problem.retryAfter() != null) {
-			headers.set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds(problem.retryAfter())));
+			headers.set(HttpHeaders.RETRY_AFTER, Long.toString(RetryAfter.seconds(problem.retryAfter())));
 		}
 		headers.setContentType(PROBLEM_JSON);
 		headers.setCacheControl("no-store");
@@ -57,18 +60,6 @@ public final class ProblemWriter {
 	 */
 	public static Mono<Void> answeringProblems(ServerWebExchange exchange, Mono<Void> call) {
 		return call.onErrorResume(ProblemException.class, problem -> write(exchange, problem));
-	}
-
-	/**
-	 * Whole seconds to announce in {@code Retry-After}: rounded up, so a client that waits exactly that long
-	 * is not refused again, and at least 1.
-	 */
-	public static long retryAfterSeconds(@Nullable Duration wait) {
-		if (wait == null || wait.isNegative() || wait.isZero()) {
-			return 1;
-		}
-		long seconds = wait.getSeconds() + ((wait.getNano() > 0) ? 1 : 0);
-		return Math.max(1, seconds);
 	}
 
 	static Map<String, Object> body(ProblemException problem, String instance) {

@@ -18,12 +18,15 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import kz.cvety.otp.OtpPolicy;
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.ratelimit.Limit;
 import kz.cvety.otp.ratelimit.LimitPolicy;
-import kz.cvety.otp.ratelimit.LimitsProperties;
-import kz.cvety.otp.ratelimit.OtpAdmission.AdmissionListener;
+import kz.cvety.otp.admission.LimitsProperties;
+import kz.cvety.otp.admission.OtpAdmission.AdmissionListener;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
+import kz.cvety.otp.ratelimit.Refill;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpRedisProperties.FailMode;
 
@@ -157,7 +160,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 		private List<Limit> limits = new ArrayList<>();
 
 		/** How buckets refill. */
-		private LimitsProperties.Refill refill = LimitsProperties.Refill.GREEDY;
+		private Refill refill = Refill.GREEDY;
 
 		/** What to do when Redis cannot be asked: open (admit, default here) or closed (503). */
 		private FailMode failMode = FailMode.OPEN;
@@ -201,11 +204,11 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 			this.limits = limits;
 		}
 
-		public LimitsProperties.Refill getRefill() {
+		public Refill getRefill() {
 			return this.refill;
 		}
 
-		public void setRefill(LimitsProperties.Refill refill) {
+		public void setRefill(Refill refill) {
 			this.refill = refill;
 		}
 

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
-import kz.cvety.otp.web.ProblemCode;
-import kz.cvety.otp.web.ProblemException;
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

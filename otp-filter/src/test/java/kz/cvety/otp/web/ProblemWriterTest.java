@@ -5,18 +5,22 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
+import kz.cvety.otp.problem.RetryAfter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ProblemWriterTest {
 
 	@Test
 	void retryAfterRoundsUpToWholeSecondsAndIsAtLeastOne() {
-		assertThat(ProblemWriter.retryAfterSeconds(Duration.ofMillis(5_001))).isEqualTo(6);
-		assertThat(ProblemWriter.retryAfterSeconds(Duration.ofSeconds(6))).isEqualTo(6);
-		assertThat(ProblemWriter.retryAfterSeconds(Duration.ofMillis(1))).isEqualTo(1);
-		assertThat(ProblemWriter.retryAfterSeconds(Duration.ZERO)).isEqualTo(1);
-		assertThat(ProblemWriter.retryAfterSeconds(Duration.ofSeconds(-3))).isEqualTo(1);
-		assertThat(ProblemWriter.retryAfterSeconds(null)).isEqualTo(1);
+		assertThat(RetryAfter.seconds(Duration.ofMillis(5_001))).isEqualTo(6);
+		assertThat(RetryAfter.seconds(Duration.ofSeconds(6))).isEqualTo(6);
+		assertThat(RetryAfter.seconds(Duration.ofMillis(1))).isEqualTo(1);
+		assertThat(RetryAfter.seconds(Duration.ZERO)).isEqualTo(1);
+		assertThat(RetryAfter.seconds(Duration.ofSeconds(-3))).isEqualTo(1);
+		assertThat(RetryAfter.seconds(null)).isEqualTo(1);
 	}
 
 	@Test

@@ -1,4 +1,4 @@
-package kz.cvety.otp.store;
+package kz.cvety.otp.resilience;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -9,9 +9,9 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
-import kz.cvety.otp.edge.CircuitRetryAfter;
-import kz.cvety.otp.web.ProblemCode;
-import kz.cvety.otp.web.ProblemException;
+import kz.cvety.otp.resilience.CircuitRetryAfter;
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
 
 /**
  * Puts a timeout and a Resilience4j circuit breaker around every Redis step, so an outage turns into an

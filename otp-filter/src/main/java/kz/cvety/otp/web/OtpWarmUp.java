@@ -1,4 +1,4 @@
-package kz.cvety.otp;
+package kz.cvety.otp.web;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,10 +13,13 @@ import reactor.core.publisher.Mono;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationListener;
 
+import kz.cvety.otp.OtpPolicy;
+import kz.cvety.otp.OtpPolicyHolder;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.ratelimit.Limit;
 import kz.cvety.otp.ratelimit.LimitPolicy;
-import kz.cvety.otp.ratelimit.LimitsProperties;
+import kz.cvety.otp.admission.LimitsProperties;
+import kz.cvety.otp.ratelimit.Refill;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
 import kz.cvety.otp.web.OtpRequestReader;
@@ -56,7 +59,7 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 			.getBytes(StandardCharsets.UTF_8));
 		policy.phones().toE164("8 700 000 00 00");
 		String throwaway = "warm-up-" + UUID.randomUUID();
-		LimitPolicy limit = new LimitPolicy("warm-up", List.of(Limit.valueOf("1/1s")), LimitsProperties.Refill.GREEDY);
+		LimitPolicy limit = new LimitPolicy("warm-up", List.of(Limit.valueOf("1/1s")), Refill.GREEDY);
 		Mono<Void> pass = this.limiter.tryConsume(limit, this.keys.generic("warm-up", throwaway))
 			.then(this.store.reserveAttempt(throwaway, 1))
 			.then();

@@ -1,4 +1,4 @@
-package kz.cvety.otp.web;
+package kz.cvety.otp.problem;
 
 import java.time.Duration;
 import java.util.Collections;

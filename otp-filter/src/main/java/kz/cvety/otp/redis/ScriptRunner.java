@@ -1,4 +1,4 @@
-package kz.cvety.otp.store;
+package kz.cvety.otp.redis;
 
 import java.util.List;
 

@@ -1,8 +1,12 @@
-package kz.cvety.otp.ratelimit;
+package kz.cvety.otp.admission;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+
+import kz.cvety.otp.ratelimit.Limit;
+import kz.cvety.otp.ratelimit.LimitPolicy;
+import kz.cvety.otp.ratelimit.Refill;
 
 /**
  * The OTP limits as the request path reads them: immutable, swapped whole on refresh.
@@ -34,7 +38,7 @@ public record OtpLimitPolicies(LimitPolicy sendPerPhone, LimitPolicy sendPerIp, 
 		if (!resendCooldown.isZero() && !resendCooldown.isNegative()) {
 			perPhone.add(new Limit(1, resendCooldown));
 		}
-		LimitsProperties.Refill refill = properties.getRefill();
+		Refill refill = properties.getRefill();
 		return new OtpLimitPolicies(new LimitPolicy(SEND_PER_PHONE, perPhone, refill),
 				new LimitPolicy(SEND_PER_IP, properties.getSendPerIp(), refill),
 				new LimitPolicy(SEND_GLOBAL, properties.getSendGlobal(), refill),

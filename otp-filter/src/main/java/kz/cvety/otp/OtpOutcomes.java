@@ -1,4 +1,4 @@
-package kz.cvety.otp.web;
+package kz.cvety.otp;
 
 import org.jspecify.annotations.Nullable;
 

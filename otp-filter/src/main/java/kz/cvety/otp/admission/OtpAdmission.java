@@ -1,4 +1,4 @@
-package kz.cvety.otp.ratelimit;
+package kz.cvety.otp.admission;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,12 +8,16 @@ import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
 import kz.cvety.otp.phone.PhoneMasker;
+import kz.cvety.otp.problem.RetryAfter;
+import kz.cvety.otp.ratelimit.BucketRateLimiter;
+import kz.cvety.otp.ratelimit.LimitPolicy;
+import kz.cvety.otp.ratelimit.RateLimitDecision;
+import kz.cvety.otp.ratelimit.RateLimitHeaders;
 import kz.cvety.otp.store.AttemptReservation;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
-import kz.cvety.otp.web.ProblemCode;
-import kz.cvety.otp.web.ProblemException;
-import kz.cvety.otp.web.ProblemWriter;
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
 
 /**
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
@@ -115,7 +119,7 @@ public final class OtpAdmission {
 	 * failed-verification budget, so the customer must learn that a new code does not help and support can.
 	 */
 	private static ProblemException locked(RateLimitDecision decision) {
-		long seconds = ProblemWriter.retryAfterSeconds(decision.retryAfter());
+		long seconds = RetryAfter.seconds(decision.retryAfter());
 		return ProblemException
 			.of(ProblemCode.VERIFY_LOCKED, "Too many wrong codes were entered for this phone, so verification is locked for "
 					+ duration(seconds) + " (Retry-After). A new code does not lift the lock; if these attempts were not"

@@ -1,4 +1,4 @@
-package kz.cvety.otp.ratelimit;
+package kz.cvety.otp.admission;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +8,9 @@ import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
+
+import kz.cvety.otp.ratelimit.Limit;
+import kz.cvety.otp.ratelimit.Refill;
 
 /**
  * The OTP limits ops tune in {@code config/}; each is a list of {@link Limit}s that must all pass.
@@ -89,17 +92,6 @@ public class LimitsProperties {
 
 	public void setDryRun(boolean dryRun) {
 		this.dryRun = dryRun;
-	}
-
-	/** How a bucket gets its tokens back. */
-	public enum Refill {
-
-		/** Tokens come back one at a time, evenly over the period. */
-		GREEDY,
-
-		/** All tokens come back at once when the period has passed. */
-		INTERVAL
-
 	}
 
 }

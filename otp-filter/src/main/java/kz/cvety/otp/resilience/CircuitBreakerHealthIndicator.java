@@ -1,4 +1,4 @@
-package kz.cvety.otp.edge;
+package kz.cvety.otp.resilience;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 

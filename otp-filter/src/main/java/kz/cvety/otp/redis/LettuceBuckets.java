@@ -1,4 +1,4 @@
-package kz.cvety.otp.ratelimit;
+package kz.cvety.otp.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,7 +26,7 @@ import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
-import kz.cvety.otp.store.ScriptRunner;
+import kz.cvety.otp.redis.ScriptRunner;
 
 /**
  * bucket4j's Lettuce proxy manager on its own connection (bucket4j needs a {@code String}/{@code byte[]}

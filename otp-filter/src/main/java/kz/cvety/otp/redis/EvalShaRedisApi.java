@@ -1,4 +1,4 @@
-package kz.cvety.otp.ratelimit;
+package kz.cvety.otp.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

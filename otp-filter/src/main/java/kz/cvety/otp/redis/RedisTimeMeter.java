@@ -1,4 +1,4 @@
-package kz.cvety.otp.ratelimit;
+package kz.cvety.otp.redis;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -1,10 +1,12 @@
-package kz.cvety.otp.ratelimit;
+package kz.cvety.otp.admission;
 
 import java.time.Duration;
 import java.util.List;
 
 import io.github.bucket4j.BucketConfiguration;
 import org.junit.jupiter.api.Test;
+
+import kz.cvety.otp.ratelimit.Limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package kz.cvety.otp.edge;
+package kz.cvety.otp.resilience;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package kz.cvety.otp;
+package kz.cvety.otp.support;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 
