@@ -1,36 +1,132 @@
 package kz.cvety.otp.web;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 
-import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
-import org.springframework.cloud.gateway.support.ipresolver.XForwardedRemoteAddressResolver;
-import org.springframework.web.server.ServerWebExchange;
+import io.netty.util.NetUtil;
+import org.jspecify.annotations.Nullable;
+import reactor.netty.http.server.ConnectionInformation;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 
 /**
- * What the per-IP limit keys on: the connection's peer address, or, behind a configured number of trusted
- * proxies, the X-Forwarded-For entry the outermost trusted proxy added, so a client cannot pick its own bucket
- * by sending the header itself. Uses Spring Cloud Gateway's resolvers.
+ * What the per-IP limits key on: the connection's peer, or the {@code X-Forwarded-For} entry the outermost of
+ * {@code trustedProxyHops} trusted proxies appended, so a client cannot pick its own bucket.
  */
 public final class ClientIpResolver {
 
-	/** Stands for a peer whose address is unknown; all such requests share one bucket. */
+	/** Stands for a client whose address is unknown; all such requests share one bucket. */
 	public static final String UNKNOWN = "unknown";
 
-	private final RemoteAddressResolver resolver;
+	/** The only header read for the client address; {@code Forwarded} and {@code X-Real-IP} never are. */
+	public static final String X_FORWARDED_FOR = "X-Forwarded-For";
 
+	private final int trustedProxyHops;
+
+	/** Trusts the last {@code trustedProxyHops} entries of {@code X-Forwarded-For}. */
 	public ClientIpResolver(int trustedProxyHops) {
-		this.resolver = (trustedProxyHops > 0) ? XForwardedRemoteAddressResolver.maxTrustedIndex(trustedProxyHops)
-				: new RemoteAddressResolver() {
-				};
+		if (trustedProxyHops < 0) {
+			throw new IllegalArgumentException("trustedProxyHops must not be negative, was " + trustedProxyHops);
+		}
+		this.trustedProxyHops = trustedProxyHops;
 	}
 
-	/** The client's IP address as text. */
-	public String resolve(ServerWebExchange exchange) {
-		InetSocketAddress address = this.resolver.resolve(exchange);
-		if (address == null) {
-			return UNKNOWN;
+	/** The client's IP address as text, or {@link #UNKNOWN}. */
+	public String resolve(ServerHttpRequest request) {
+		InetAddress address = clientAddress(request);
+		return (address != null) ? NetUtil.toAddressString(address) : UNKNOWN;
+	}
+
+	// Hand-written rather than Spring Cloud Gateway's XForwardedRemoteAddressResolver: that one falls back to the
+	// request's remote address (which forwarded-header handling may have taken from a client-written header)
+	// when X-Forwarded-For comes on several lines.
+	private @Nullable InetAddress clientAddress(ServerHttpRequest request) {
+		InetAddress peer = connectionPeer(request);
+		if (this.trustedProxyHops == 0) {
+			return peer;
 		}
-		return (address.getAddress() != null) ? address.getAddress().getHostAddress() : address.getHostString();
+		List<String> entries = forwardedFor(request.getHeaders());
+		if (entries.isEmpty()) {
+			return peer;
+		}
+		// Fewer entries than hops: every entry was written by a trusted proxy, the leftmost saw the client.
+		String entry = entries.get(Math.max(0, entries.size() - this.trustedProxyHops));
+		InetAddress forwarded = ipLiteral(entry);
+		// A trusted proxy wrote something that is no address ("unknown", an obfuscated name): the request keys
+		// on the proxy it came through, so such requests share a bucket instead of each getting a new one.
+		return (forwarded != null) ? forwarded : peer;
+	}
+
+	/**
+	 * The socket peer, read from the Reactor Netty connection so that forwarded-header handling (which rewrites
+	 * the request's remote address from client-written headers) cannot change it.
+	 */
+	static @Nullable InetAddress connectionPeer(ServerHttpRequest request) {
+		Object nativeRequest;
+		try {
+			nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+		}
+		catch (IllegalArgumentException | IllegalStateException ex) {
+			nativeRequest = null;
+		}
+		// Another server, or a request built in a test, has no Reactor Netty connection to ask.
+		SocketAddress peer = (nativeRequest instanceof ConnectionInformation connection)
+				? connection.connectionRemoteAddress() : request.getRemoteAddress();
+		return (peer instanceof InetSocketAddress socket) ? socket.getAddress() : null;
+	}
+
+	/** The entries of all {@code X-Forwarded-For} lines, joined in order, trimmed; empty entries kept. */
+	static List<String> forwardedFor(HttpHeaders headers) {
+		List<String> lines = headers.get(X_FORWARDED_FOR);
+		List<String> entries = new ArrayList<>();
+		if (lines == null) {
+			return entries;
+		}
+		for (String line : lines) {
+			for (String entry : line.split(",", -1)) {
+				entries.add(entry.trim());
+			}
+		}
+		return entries;
+	}
+
+	/** The address an entry names as an IP literal, with an optional port and IPv6 brackets; never a DNS lookup. */
+	static @Nullable InetAddress ipLiteral(String entry) {
+		String host = entry;
+		if (host.startsWith("[")) {
+			int end = host.indexOf(']');
+			if (end < 0 || !isPortOrNothing(host.substring(end + 1))) {
+				return null;
+			}
+			host = host.substring(1, end);
+		}
+		else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+			// One colon: IPv4 with a port. Two or more: bare IPv6, which carries a port only in brackets.
+			int colon = host.indexOf(':');
+			if (!isPortOrNothing(host.substring(colon))) {
+				return null;
+			}
+			host = host.substring(0, colon);
+		}
+		if (host.indexOf('%') >= 0) {
+			return null;
+		}
+		return NetUtil.createInetAddressFromIpAddressString(host);
+	}
+
+	private static boolean isPortOrNothing(String rest) {
+		if (rest.isEmpty()) {
+			return true;
+		}
+		if (rest.charAt(0) != ':' || rest.length() < 2 || rest.length() > 6) {
+			return false;
+		}
+		return rest.chars().skip(1).allMatch(c -> c >= '0' && c <= '9');
 	}
 
 }

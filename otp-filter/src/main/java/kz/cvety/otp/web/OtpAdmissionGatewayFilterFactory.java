@@ -84,7 +84,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			OtpRequest otpRequest = (operation == Operation.SEND) ? this.reader.readSend(body)
 					: this.reader.readVerify(body);
 			String phone = policy.phones().toE164(otpRequest.phone());
-			String clientIp = policy.clientIps().resolve(exchange);
+			String clientIp = policy.clientIps().resolve(exchange.getRequest());
 			if (operation == Operation.SEND) {
 				return this.admission.admitSend(policy.limits(), phone, clientIp)
 					.flatMap(decisions -> proceed(exchange, chain,
