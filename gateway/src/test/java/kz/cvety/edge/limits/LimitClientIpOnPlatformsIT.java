@@ -6,6 +6,12 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
@@ -14,12 +20,14 @@ import kz.cvety.edge.support.SmsSink;
 import static kz.cvety.edge.limits.OtpApi.newPhone;
 import static kz.cvety.edge.limits.OtpApi.requestOtp;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Where Spring Boot detects a cloud platform, or forwarded-header handling is turned on, the per-IP limit still
  * keys on the connection's peer and the trusted {@code X-Forwarded-For} entries alone, never on an address the
- * client wrote.
+ * client wrote; IPv6 clients share a bucket per /64.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class LimitClientIpOnPlatformsIT {
 
 	static SmsSink sms;
@@ -70,6 +78,29 @@ class LimitClientIpOnPlatformsIT {
 
 		assertThat(requestOtp(forwarding.url(), newPhone(), xff("203.0.113.7, 203.0.113.8", "10.0.0.1")).status())
 			.isEqualTo(200);
+	}
+
+	@Test
+	void ipv6ClientsBehindTrustedProxiesShareABucketPerSlash64() {
+		for (String client : List.of("2001:db8:1:2::a", "[2001:db8:1:2:ffff::b]:4711", "2001:db8:1:2:1:2:3:4")) {
+			assertThat(requestOtp(forwarding.url(), newPhone(), xff("6.6.6.6, " + client + ", 10.0.0.1")).status())
+				.as(client)
+				.isEqualTo(200);
+		}
+		assertLimited(requestOtp(forwarding.url(), newPhone(), xff("2001:db8:1:2::ffff, 10.0.0.1")));
+
+		assertThat(requestOtp(forwarding.url(), newPhone(), xff("2001:db8:1:3::a, 10.0.0.1")).status()).isEqualTo(200);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "0", "129" })
+	void anIpv6PrefixLengthOutOfRangeStopsStartUpNamingTheKey(String prefixLength, CapturedOutput output) {
+		assertThatThrownBy(() -> GatewayInstance.start(sms.url(), Map.of("cvety.otp.ipv6-prefix-length", prefixLength))
+			.close()).isInstanceOf(RuntimeException.class);
+
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("\"cvety.otp.ipv6-prefix-length\" from property source")
+			.contains("must be an IPv6 prefix length from 1 to 128");
 	}
 
 	/** Five sends admitted and the rest refused, though each names another client in every header there is. */

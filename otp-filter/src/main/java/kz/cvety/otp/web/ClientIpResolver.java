@@ -1,5 +1,6 @@
 package kz.cvety.otp.web;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -16,7 +17,8 @@ import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 
 /**
  * What the per-IP limits key on: the connection's peer, or the {@code X-Forwarded-For} entry the outermost of
- * {@code trustedProxyHops} trusted proxies appended, so a client cannot pick its own bucket.
+ * {@code trustedProxyHops} trusted proxies appended. IPv6 clients key on their network prefix, a /64 subnet by
+ * default (RFC 4291), since a host may take any address in its subnet.
  */
 public final class ClientIpResolver {
 
@@ -28,23 +30,44 @@ public final class ClientIpResolver {
 
 	private final int trustedProxyHops;
 
-	/** Trusts the last {@code trustedProxyHops} entries of {@code X-Forwarded-For}. */
-	public ClientIpResolver(int trustedProxyHops) {
+	private final int ipv6PrefixLength;
+
+	/**
+	 * Trusts the last {@code trustedProxyHops} entries of {@code X-Forwarded-For} and keys IPv6 clients on their
+	 * first {@code ipv6PrefixLength} bits.
+	 */
+	public ClientIpResolver(int trustedProxyHops, int ipv6PrefixLength) {
 		if (trustedProxyHops < 0) {
 			throw new IllegalArgumentException("trustedProxyHops must not be negative, was " + trustedProxyHops);
 		}
+		if (ipv6PrefixLength < 1 || ipv6PrefixLength > 128) {
+			throw new IllegalArgumentException("ipv6PrefixLength must be 1 to 128, was " + ipv6PrefixLength);
+		}
 		this.trustedProxyHops = trustedProxyHops;
+		this.ipv6PrefixLength = ipv6PrefixLength;
 	}
 
-	/** The client's IP address as text, or {@link #UNKNOWN}. */
-	public String resolve(ServerHttpRequest request) {
+	/** The client of {@code request}: its address and the key its per-IP buckets use. */
+	public ClientIp resolve(ServerHttpRequest request) {
 		InetAddress address = clientAddress(request);
-		return (address != null) ? NetUtil.toAddressString(address) : UNKNOWN;
+		if (address == null) {
+			return new ClientIp(UNKNOWN, UNKNOWN);
+		}
+		byte[] bytes = address.getAddress();
+		if (address instanceof Inet4Address) {
+			String text = NetUtil.bytesToIpAddress(bytes);
+			return new ClientIp(text, text);
+		}
+		if (isIpv4Mapped(bytes)) {
+			String text = NetUtil.bytesToIpAddress(bytes, 12, 4);
+			return new ClientIp(text, text);
+		}
+		return new ClientIp(NetUtil.bytesToIpAddress(bytes), network(bytes, this.ipv6PrefixLength));
 	}
 
 	// Hand-written rather than Spring Cloud Gateway's XForwardedRemoteAddressResolver: that one falls back to the
 	// request's remote address (which forwarded-header handling may have taken from a client-written header)
-	// when X-Forwarded-For comes on several lines.
+	// when X-Forwarded-For comes on several lines, and it does not group IPv6 clients.
 	private @Nullable InetAddress clientAddress(ServerHttpRequest request) {
 		InetAddress peer = connectionPeer(request);
 		if (this.trustedProxyHops == 0) {
@@ -127,6 +150,38 @@ public final class ClientIpResolver {
 			return false;
 		}
 		return rest.chars().skip(1).allMatch(c -> c >= '0' && c <= '9');
+	}
+
+	private static boolean isIpv4Mapped(byte[] bytes) {
+		if (bytes.length != 16 || bytes[10] != (byte) 0xff || bytes[11] != (byte) 0xff) {
+			return false;
+		}
+		for (int i = 0; i < 10; i++) {
+			if (bytes[i] != 0) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** The network of an IPv6 address with its first {@code prefixLength} bits kept, as in 2001:db8:1:2::/64. */
+	static String network(byte[] ipv6, int prefixLength) {
+		byte[] masked = ipv6.clone();
+		for (int i = 0; i < masked.length; i++) {
+			int kept = Math.min(8, Math.max(0, prefixLength - 8 * i));
+			masked[i] &= (byte) (0xff << (8 - kept));
+		}
+		return NetUtil.bytesToIpAddress(masked) + "/" + prefixLength;
+	}
+
+	/**
+	 * One client as the limits see it.
+	 *
+	 * @param address the client's IP address as text, or {@link #UNKNOWN}
+	 * @param limitKey what its per-IP buckets key on: an IPv4 address, an IPv6 network with its prefix length,
+	 * or {@link #UNKNOWN}
+	 */
+	public record ClientIp(String address, String limitKey) {
 	}
 
 }

@@ -28,6 +28,7 @@ import kz.cvety.otp.OtpPolicy;
 import kz.cvety.otp.ratelimit.OtpAdmission;
 import kz.cvety.otp.ratelimit.OtpAdmission.VerifyAdmission;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
+import kz.cvety.otp.web.ClientIpResolver.ClientIp;
 
 /**
  * The OTP admission filter, {@code OtpAdmission=send} or {@code OtpAdmission=verify} in a route: reads the JSON
@@ -84,19 +85,19 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			OtpRequest otpRequest = (operation == Operation.SEND) ? this.reader.readSend(body)
 					: this.reader.readVerify(body);
 			String phone = policy.phones().toE164(otpRequest.phone());
-			String clientIp = policy.clientIps().resolve(exchange.getRequest());
+			ClientIp client = policy.clientIps().resolve(exchange.getRequest());
 			if (operation == Operation.SEND) {
-				return this.admission.admitSend(policy.limits(), phone, clientIp)
+				return this.admission.admitSend(policy.limits(), phone, client.limitKey())
 					.flatMap(decisions -> proceed(exchange, chain,
-							new OtpExchange(policy, otpRequest, phone, clientIp, null, decisions))
-						.transform(call -> settleSend(call, exchange, policy, phone, clientIp)))
+							new OtpExchange(policy, otpRequest, phone, client.address(), null, decisions))
+						.transform(call -> settleSend(call, exchange, policy, phone, client.limitKey())))
 					.doOnSuccess(done -> recordSend(exchange, policy, phone, null))
 					.doOnError(ex -> recordSend(exchange, policy, phone, ex));
 			}
 			checkCodeFormat(otpRequest.otpCode(), policy.codeLength());
 			return this.admission.admitVerify(policy.limits(), phone, policy.maxAttempts())
-				.flatMap(admitted -> proceed(exchange, chain, new OtpExchange(policy, otpRequest, phone, clientIp,
-						admitted.reservation(), List.of(admitted.budget())))
+				.flatMap(admitted -> proceed(exchange, chain, new OtpExchange(policy, otpRequest, phone,
+						client.address(), admitted.reservation(), List.of(admitted.budget())))
 					.transform(call -> settleVerify(call, exchange, policy, phone, admitted)))
 				.doOnSuccess(done -> recordVerify(exchange, phone, null))
 				.doOnError(ex -> recordVerify(exchange, phone, ex));
@@ -156,9 +157,9 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	}
 
 	private Mono<Void> settleSend(Mono<Void> call, ServerWebExchange exchange, OtpPolicy policy, String phone,
-			String clientIp) {
+			String clientKey) {
 		Mono<Void> settle = Mono.defer(() -> (outcome(exchange) == OtpExchange.Outcome.SEND_FAILED)
-				? this.admission.refundSend(policy.limits(), phone, clientIp).onErrorResume(ex -> Mono.empty())
+				? this.admission.refundSend(policy.limits(), phone, clientKey).onErrorResume(ex -> Mono.empty())
 				: Mono.empty());
 		return withSettlement(call, settle);
 	}

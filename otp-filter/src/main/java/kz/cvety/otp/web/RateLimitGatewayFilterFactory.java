@@ -139,7 +139,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 				}
 			}
 			// Without the header, callers share their IP's bucket rather than escaping the limit.
-			return "ip:" + clientIps.resolve(exchange.getRequest());
+			return "ip:" + clientIps.resolve(exchange.getRequest()).limitKey();
 		}
 
 	}

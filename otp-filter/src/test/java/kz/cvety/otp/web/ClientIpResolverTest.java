@@ -1,5 +1,6 @@
 package kz.cvety.otp.web;
 
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.URI;
 
@@ -91,17 +92,63 @@ class ClientIpResolverTest {
 	@Test
 	void aPortAndIpv6BracketsAreStrippedFromAnEntry() {
 		assertThat(key(1, request(PEER, "X-Forwarded-For", "203.0.113.7:4711"))).isEqualTo("203.0.113.7");
-		assertThat(key(1, request(PEER, "X-Forwarded-For", "[2001:db8:1:2::1]:4711"))).isEqualTo("2001:db8:1:2::1");
-		assertThat(key(1, request(PEER, "X-Forwarded-For", "[2001:db8:1:2::1]"))).isEqualTo("2001:db8:1:2::1");
-		assertThat(key(1, request(PEER, "X-Forwarded-For", "2001:db8:1:2::1"))).isEqualTo("2001:db8:1:2::1");
+		assertThat(key(1, request(PEER, "X-Forwarded-For", "[2001:db8:1:2::1]:4711"))).isEqualTo("2001:db8:1:2::/64");
+		assertThat(key(1, request(PEER, "X-Forwarded-For", "[2001:db8:1:2::1]"))).isEqualTo("2001:db8:1:2::/64");
+		assertThat(key(1, request(PEER, "X-Forwarded-For", "2001:db8:1:2::1"))).isEqualTo("2001:db8:1:2::/64");
+	}
+
+	@Test
+	void ipv4MappedIpv6IsKeyedAsIpv4() throws Exception {
+		byte[] mapped = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 198, 51, 100, 9 };
+		ServerHttpRequest fromMappedPeer = MockServerHttpRequest.post("/api/auth/request-otp")
+			.remoteAddress(new InetSocketAddress(Inet6Address.getByAddress(null, mapped, -1), 40_000))
+			.build();
+
+		assertThat(key(0, fromMappedPeer)).isEqualTo("198.51.100.9");
+		assertThat(key(1, request(PEER, "X-Forwarded-For", "::ffff:198.51.100.9"))).isEqualTo("198.51.100.9");
+		assertThat(key(1, request(PEER, "X-Forwarded-For", "[::FFFF:c633:6409]:80"))).isEqualTo("198.51.100.9");
+	}
+
+	@Test
+	void ipv6ClientsShareABucketPerSlash64ByDefault() {
+		ClientIpResolver resolver = new ClientIpResolver(0, 64);
+
+		assertThat(resolver.resolve(request("2001:db8:1:2::a")).limitKey()).isEqualTo("2001:db8:1:2::/64");
+		assertThat(resolver.resolve(request("2001:db8:1:2:ffff:ffff:ffff:ffff")).limitKey())
+			.isEqualTo("2001:db8:1:2::/64");
+		assertThat(resolver.resolve(request("2001:db8:1:3::a")).limitKey()).isEqualTo("2001:db8:1:3::/64");
+		assertThat(resolver.resolve(request("::1")).limitKey()).isEqualTo("::/64");
+	}
+
+	@Test
+	void theIpv6PrefixLengthIsConfigurable() {
+		ServerHttpRequest request = request("2001:db8:abcd:12ff:1:2:3:4");
+
+		assertThat(new ClientIpResolver(0, 48).resolve(request).limitKey()).isEqualTo("2001:db8:abcd::/48");
+		assertThat(new ClientIpResolver(0, 56).resolve(request).limitKey()).isEqualTo("2001:db8:abcd:1200::/56");
+		assertThat(new ClientIpResolver(0, 61).resolve(request).limitKey()).isEqualTo("2001:db8:abcd:12f8::/61");
+		assertThat(new ClientIpResolver(0, 128).resolve(request).limitKey())
+			.isEqualTo("2001:db8:abcd:12ff:1:2:3:4/128");
+		assertThat(new ClientIpResolver(0, 1).resolve(request).limitKey()).isEqualTo("::/1");
+		assertThat(new ClientIpResolver(0, 1).resolve(request(PEER)).limitKey()).as("IPv4 keeps its address")
+			.isEqualTo(PEER);
+	}
+
+	@Test
+	void theAddressIsTheWholeClientAddressWhileTheKeyIsItsNetwork() {
+		ClientIpResolver.ClientIp client = new ClientIpResolver(1, 64)
+			.resolve(request(PEER, "X-Forwarded-For", "[2001:DB8:1:2:0:0:0:A]:80"));
+
+		assertThat(client.address()).isEqualTo("2001:db8:1:2::a");
+		assertThat(client.limitKey()).isEqualTo("2001:db8:1:2::/64");
 	}
 
 	@Test
 	void aRequestWithNoPeerAddressIsUnknown() {
 		ServerHttpRequest request = MockServerHttpRequest.post("/api/auth/request-otp").build();
 
-		assertThat(new ClientIpResolver(0).resolve(request)).isEqualTo(ClientIpResolver.UNKNOWN);
-		assertThat(new ClientIpResolver(1).resolve(request)).isEqualTo(ClientIpResolver.UNKNOWN);
+		assertThat(new ClientIpResolver(0, 64).resolve(request).limitKey()).isEqualTo(ClientIpResolver.UNKNOWN);
+		assertThat(new ClientIpResolver(1, 64).resolve(request).limitKey()).isEqualTo(ClientIpResolver.UNKNOWN);
 	}
 
 	@Test
@@ -136,7 +183,7 @@ class ClientIpResolverTest {
 	}
 
 	private static String key(int hops, ServerHttpRequest request) {
-		return new ClientIpResolver(hops).resolve(request);
+		return new ClientIpResolver(hops, 64).resolve(request).limitKey();
 	}
 
 	/** A request from {@code peer} with header lines given as name, value, name, value... */
