@@ -7,7 +7,7 @@ import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.phone.PhoneNormalizer;
 import kz.cvety.otp.admission.LimitsProperties;
 import kz.cvety.otp.admission.OtpLimitPolicies;
-import kz.cvety.otp.web.ClientIpResolver;
+import kz.cvety.otp.client.ClientIpResolver;
 import kz.cvety.otp.problem.ProblemException;
 
 /**
@@ -18,7 +18,7 @@ import kz.cvety.otp.problem.ProblemException;
  * @param ttl lifetime of a code
  * @param maxAttempts verification attempts per code
  * @param maxBodyBytes largest accepted request body
- * @param clientIps how the client's IP is found (X-Forwarded-For entries to trust)
+ * @param clientIps how the client's IP is found and keyed (X-Forwarded-For entries to trust, IPv6 prefix)
  * @param testNumbers fixed codes that never cause an SMS
  * @param handoff whether verified requests go on to the backend
  * @param phones the phone rules
@@ -49,7 +49,8 @@ public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBo
 			}
 		});
 		return new OtpPolicy(otp.getCodeLength(), otp.getTtl(), otp.getMaxAttempts(),
-				(int) otp.getMaxBodySize().toBytes(), new ClientIpResolver(otp.getTrustedProxyHops()),
+				(int) otp.getMaxBodySize().toBytes(),
+				new ClientIpResolver(otp.getTrustedProxyHops(), otp.getIpv6PrefixLength()),
 				otp.getTestNumbers(), otp.getHandoff().isEnabled(), phones,
 				OtpLimitPolicies.from(limits, otp.getResendCooldown()));
 	}

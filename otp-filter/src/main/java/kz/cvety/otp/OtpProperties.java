@@ -80,6 +80,11 @@ public class OtpProperties {
 	@Max(10)
 	private int trustedProxyHops;
 
+	/** Leading bits of an IPv6 client address that share one per-IP bucket; IPv4 clients key on the address. */
+	@Min(value = 1, message = "must be an IPv6 prefix length from 1 to 128")
+	@Max(value = 128, message = "must be an IPv6 prefix length from 1 to 128")
+	private int ipv6PrefixLength = 64;
+
 	/** Numbers that get a fixed code and never an SMS (store reviewers, monitoring); E.164 to code. */
 	private Map<String, String> testNumbers = new LinkedHashMap<>();
 
@@ -184,6 +189,14 @@ public class OtpProperties {
 
 	public void setTrustedProxyHops(int trustedProxyHops) {
 		this.trustedProxyHops = trustedProxyHops;
+	}
+
+	public int getIpv6PrefixLength() {
+		return this.ipv6PrefixLength;
+	}
+
+	public void setIpv6PrefixLength(int ipv6PrefixLength) {
+		this.ipv6PrefixLength = ipv6PrefixLength;
 	}
 
 	public Map<String, String> getTestNumbers() {

@@ -1,15 +1,14 @@
 package kz.cvety.edge.bench;
 
-import java.net.InetSocketAddress;
-
 import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.cloud.gateway.filter.ratelimit.KeyResolver;
-import org.springframework.cloud.gateway.support.ipresolver.XForwardedRemoteAddressResolver;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Profile;
+
+import kz.cvety.otp.client.ClientIpResolver;
 
 /**
  * The {@code bench} profile only ({@code load-test/bench.sh}): the client-IP {@link KeyResolver} that Spring
@@ -24,15 +23,10 @@ public class BenchConfiguration {
 	public static final String KEY_RESOLVER = "benchClientIpKeyResolver";
 
 	@Bean(KEY_RESOLVER)
-	KeyResolver benchClientIpKeyResolver(@Value("${cvety.otp.trusted-proxy-hops:0}") int trustedProxyHops) {
-		XForwardedRemoteAddressResolver resolver = XForwardedRemoteAddressResolver
-			.maxTrustedIndex(Math.max(1, trustedProxyHops));
-		return exchange -> {
-			InetSocketAddress address = (trustedProxyHops > 0) ? resolver.resolve(exchange)
-					: exchange.getRequest().getRemoteAddress();
-			return Mono.justOrEmpty(address).map(a -> (a.getAddress() != null) ? a.getAddress().getHostAddress()
-					: a.getHostString());
-		};
+	KeyResolver benchClientIpKeyResolver(@Value("${cvety.otp.trusted-proxy-hops:0}") int trustedProxyHops,
+			@Value("${cvety.otp.ipv6-prefix-length:64}") int ipv6PrefixLength) {
+		ClientIpResolver clientIps = new ClientIpResolver(trustedProxyHops, ipv6PrefixLength);
+		return exchange -> Mono.just(clientIps.resolve(exchange.getRequest()).limitKey());
 	}
 
 }

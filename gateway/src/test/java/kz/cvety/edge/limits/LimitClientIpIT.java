@@ -78,4 +78,23 @@ class LimitClientIpIT {
 		assertThat(requestOtp(behindProxy.url(), newPhone(), Map.of("X-Forwarded-For", "10.9.0.1, 10.9.0.3")).status()).isEqualTo(200);
 	}
 
+	@Test
+	void withOneTrustedProxyTheRightMostEntryOfAllXForwardedForLinesIsTheClient() {
+		// The client sends a line of its own; the proxy adds the address it saw on another line.
+		for (int i = 0; i < 3; i++) {
+			Answer admitted = requestOtp(behindProxy.url(), newPhone(),
+					List.of(Map.entry("X-Forwarded-For", "6.6.6." + i + ", 7.7.7.7"),
+							Map.entry("X-Forwarded-For", "10.9.1.1")));
+			assertThat(admitted.status()).isEqualTo(200);
+		}
+		Answer spoofed = requestOtp(behindProxy.url(), newPhone(),
+				List.of(Map.entry("X-Forwarded-For", "8.8.8.8"), Map.entry("X-Forwarded-For", "10.9.1.1")));
+		assertThat(spoofed.status()).isEqualTo(429);
+		assertThat(spoofed.limit()).isEqualTo("send-per-ip");
+
+		assertThat(requestOtp(behindProxy.url(), newPhone(),
+				List.of(Map.entry("X-Forwarded-For", "10.9.1.1"), Map.entry("X-Forwarded-For", "10.9.1.2"))).status())
+			.isEqualTo(200);
+	}
+
 }

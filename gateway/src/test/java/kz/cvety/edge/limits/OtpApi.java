@@ -63,7 +63,17 @@ public final class OtpApi {
 	}
 
 	public static CompletableFuture<Answer> requestOtpAsync(String baseUrl, String phone, Map<String, String> headers) {
-		return post(baseUrl + "/api/auth/request-otp", "{\"phone\":\"" + phone + "\"}", headers);
+		return requestOtpAsync(baseUrl, phone, List.copyOf(headers.entrySet()));
+	}
+
+	/** A send with header lines in the given order; a name given twice is sent as two lines. */
+	public static Answer requestOtp(String baseUrl, String phone, List<Map.Entry<String, String>> headerLines) {
+		return join(requestOtpAsync(baseUrl, phone, headerLines));
+	}
+
+	public static CompletableFuture<Answer> requestOtpAsync(String baseUrl, String phone,
+			List<Map.Entry<String, String>> headerLines) {
+		return post(baseUrl + "/api/auth/request-otp", "{\"phone\":\"" + phone + "\"}", headerLines);
 	}
 
 	public static Answer verify(String baseUrl, String phone, String code) {
@@ -134,11 +144,15 @@ public final class OtpApi {
 	}
 
 	private static CompletableFuture<Answer> post(String url, String body, Map<String, String> headers) {
+		return post(url, body, List.copyOf(headers.entrySet()));
+	}
+
+	private static CompletableFuture<Answer> post(String url, String body, List<Map.Entry<String, String>> headerLines) {
 		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
 			.timeout(Duration.ofSeconds(20))
 			.header("Content-Type", "application/json")
 			.POST(HttpRequest.BodyPublishers.ofString(body));
-		headers.forEach(request::header);
+		headerLines.forEach(line -> request.header(line.getKey(), line.getValue()));
 		long started = System.nanoTime();
 		return CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
 			.thenApply(response -> new Answer(response.statusCode(), response.headers(), parse(response.body()),

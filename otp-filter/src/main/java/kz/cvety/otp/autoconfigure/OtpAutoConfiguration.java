@@ -237,7 +237,7 @@ public final class OtpAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	BackendHeadersFilter otpBackendHeadersFilter(OtpPolicyHolder policies) {
-		return new BackendHeadersFilter(exchange -> policies.get().clientIps().resolve(exchange));
+		return new BackendHeadersFilter(exchange -> policies.get().clientIps().resolve(exchange.getRequest()).address());
 	}
 
 	@Bean

@@ -32,6 +32,7 @@ import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
+import kz.cvety.otp.client.ClientIpResolver.ClientIp;
 
 /**
  * The OTP admission filter, {@code OtpAdmission=send} or {@code OtpAdmission=verify} in a route: reads the JSON
@@ -88,19 +89,19 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			OtpRequest otpRequest = (operation == Operation.SEND) ? this.reader.readSend(body)
 					: this.reader.readVerify(body);
 			String phone = policy.phones().toE164(otpRequest.phone());
-			String clientIp = policy.clientIps().resolve(exchange);
+			ClientIp client = policy.clientIps().resolve(exchange.getRequest());
 			if (operation == Operation.SEND) {
-				return this.admission.admitSend(policy.limits(), phone, clientIp)
+				return this.admission.admitSend(policy.limits(), phone, client.limitKey())
 					.flatMap(decisions -> proceed(exchange, chain,
-							new OtpExchange(policy, otpRequest, phone, clientIp, null, decisions))
-						.transform(call -> settleSend(call, exchange, policy, phone, clientIp, decisions)))
+							new OtpExchange(policy, otpRequest, phone, client.address(), null, decisions))
+						.transform(call -> settleSend(call, exchange, policy, phone, client.limitKey(), decisions)))
 					.doOnSuccess(done -> recordSend(exchange, policy, phone, null))
 					.doOnError(ex -> recordSend(exchange, policy, phone, ex));
 			}
 			checkCodeFormat(otpRequest.otpCode(), policy.codeLength());
 			return this.admission.admitVerify(policy.limits(), phone, policy.maxAttempts())
-				.flatMap(admitted -> proceed(exchange, chain, new OtpExchange(policy, otpRequest, phone, clientIp,
-						admitted.reservation(), List.of(admitted.budget())))
+				.flatMap(admitted -> proceed(exchange, chain, new OtpExchange(policy, otpRequest, phone,
+						client.address(), admitted.reservation(), List.of(admitted.budget())))
 					.transform(call -> settleVerify(call, exchange, policy, phone, admitted)))
 				.doOnSuccess(done -> recordVerify(exchange, phone, null))
 				.doOnError(ex -> recordVerify(exchange, phone, ex));
@@ -167,9 +168,9 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	 * its message may still arrive.
 	 */
 	private Mono<Void> settleSend(Mono<Void> call, ServerWebExchange exchange, OtpPolicy policy, String phone,
-			String clientIp, List<RateLimitDecision> decisions) {
+			String clientKey, List<RateLimitDecision> decisions) {
 		Mono<Void> settle = Mono.defer(() -> (outcome(exchange) == OtpExchange.Outcome.SEND_FAILED)
-				? this.admission.refundSend(policy.limits(), phone, clientIp, decisions)
+				? this.admission.refundSend(policy.limits(), phone, clientKey, decisions)
 					.onErrorResume(ex -> Mono.empty())
 				: Mono.empty());
 		return withSettlement(call, settle);

@@ -17,7 +17,7 @@ import kz.cvety.otp.store.AttemptReservation;
  * @param policy the policy the request was admitted under
  * @param request the body as read by the filter
  * @param phone the phone in E.164
- * @param clientIp the client IP the limits keyed on
+ * @param clientIp the client's IP address (the per-IP limits key on it, or on its IPv6 network)
  * @param reservation the attempt reserved for a verify request
  * @param decisions the limit decisions that admitted the request
  */

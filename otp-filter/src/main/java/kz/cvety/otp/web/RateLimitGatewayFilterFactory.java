@@ -18,6 +18,7 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import kz.cvety.otp.OtpPolicy;
+import kz.cvety.otp.client.ClientIpResolver;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
@@ -142,7 +143,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 				}
 			}
 			// Without the header, callers share their IP's bucket rather than escaping the limit.
-			return "ip:" + clientIps.resolve(exchange);
+			return "ip:" + clientIps.resolve(exchange.getRequest()).limitKey();
 		}
 
 	}
