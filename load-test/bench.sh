@@ -224,11 +224,14 @@ failed_open_count() {
 }
 # Busy CPU ticks of the whole machine (all cores), to tell how much other processes took during a row.
 machine_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
-# CPU seconds used by this shell's finished children (wrk), from the "times" builtin.
+# CPU seconds used by this shell's finished children (wrk among them), from the "times" builtin, into CHILDREN_CPU.
+# Called as a plain command: in a pipeline or $(...) "times" runs in a subshell and counts only that subshell's
+# children, none.
 children_cpu_seconds() {
-  times | awk 'NR == 2 {
+  times >"$OUT/times.txt"
+  CHILDREN_CPU=$(awk 'NR == 2 {
     for (i = 1; i <= 2; i++) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] }
-    printf "%.3f", s }'
+    printf "%.3f", s }' "$OUT/times.txt")
 }
 gc_pause_seconds() {
   curl -sf "$GATEWAY_URL/actuator/prometheus" | awk '/^jvm_gc_pause_seconds_sum/ {sum += $NF} END {printf "%.3f", sum}'
@@ -339,11 +342,14 @@ measure() { # row round
       || die "asprof could not start profiling the gateway"
   fi
   before="gc_s_before=$(gc_pause_seconds) fail_open_before=$(failed_open_count)"
-  before+=" wrk_cpu_s_before=$(children_cpu_seconds) $(tick_counters before)"
+  before+=" $(tick_counters before)"
+  children_cpu_seconds
+  before+=" wrk_cpu_s_before=$CHILDREN_CPU"
   started=$(date +%s%N)
   run_wrk "$row" "$DURATION" "$result"
   finished=$(date +%s%N)
-  after="$(tick_counters after) wrk_cpu_s_after=$(children_cpu_seconds)"
+  children_cpu_seconds
+  after="wrk_cpu_s_after=$CHILDREN_CPU $(tick_counters after)"
   if [[ -n $JFR ]]; then
     jcmd "$GATEWAY_PID" JFR.stop name="$name" >/dev/null
   fi
