@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of the gateway on this machine, in one run (issue 7, item 3):
+# Side-by-side benchmark of the gateway on this machine, in one run:
 #
 #   ./mvnw -q -B -pl gateway -am package -DskipTests    # once: builds gateway/target/gateway.jar
 #   load-test/bench.sh                                    # ~10 minutes; BENCH_DURATION=10s for a quick run
@@ -9,8 +9,10 @@
 # (same threads, connections and duration for all): the backend direct, the plain proxied route, Spring Cloud
 # Gateway's RequestRateLimiter + RedisRateLimiter route, our RateLimit route, request-otp admitted (random
 # phones; and again with a client IP of its own per request), request-otp refused (one phone hammered) and
-# verify-otp with wrong codes. Prints one table and the
-# ratios of issue 7, item 4, and stops everything it started. Installs nothing.
+# verify-otp with wrong codes. Writes each measured row's raw figures to measurements.txt in the results folder,
+# prints the report that load-test/bench/BenchReport.java makes of them (one table and the throughput ratios
+# against their targets), and stops everything it started. Installs nothing.
+# The report of a finished run again: java load-test/bench/BenchReport.java load-test/results/bench-<time>
 #
 # Settings (environment):
 #   BENCH_DURATION=30s     measured time per row          BENCH_WARMUP=20s   warm-up per row and pass
@@ -52,16 +54,7 @@ EMBEDDED_REDIS_JAR=${BENCH_EMBEDDED_REDIS_JAR:-$HOME/.m2/repository/com/github/c
 EMBEDDED_REDIS_BINARY=redis-server-6.2.6-v5-linux-amd64
 
 ALL_ROWS=(backend plain scg limited admitted admitted-ips refused verify)
-declare -A TITLE=(
-  [backend]="backend direct (nginx)"
-  [plain]="plain proxied route"
-  [scg]="SCG RedisRateLimiter route"
-  [limited]="our RateLimit route"
-  [admitted]="request-otp admitted"
-  [admitted-ips]="request-otp admitted, IPs"
-  [refused]="request-otp refused"
-  [verify]="verify-otp wrong codes"
-)
+REPORT=$ROOT/load-test/bench/BenchReport.java
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] %s\n' "$*" >&2; exit 1; }
@@ -88,7 +81,7 @@ if [[ -n $JFR ]] && ! command -v jcmd >/dev/null; then die "BENCH_JFR needs jcmd
 if [[ -n $ASPROF ]] && [[ ! -x $ASPROF ]]; then die "BENCH_ASPROF=$ASPROF is not an executable asprof"; fi
 [[ $ROWS == all ]] && ROWS=$(IFS=,; echo "${ALL_ROWS[*]}")
 IFS=, read -r -a SELECTED <<<"$ROWS"
-for row in "${SELECTED[@]}"; do [[ -n ${TITLE[$row]:-} ]] || die "unknown row '$row' (rows: ${ALL_ROWS[*]})"; done
+for row in "${SELECTED[@]}"; do [[ " ${ALL_ROWS[*]} " == *" $row "* ]] || die "unknown row '$row' (rows: ${ALL_ROWS[*]})"; done
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -231,11 +224,14 @@ failed_open_count() {
 }
 # Busy CPU ticks of the whole machine (all cores), to tell how much other processes took during a row.
 machine_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
-# CPU seconds used by this shell's finished children (wrk), from the "times" builtin.
+# CPU seconds used by this shell's finished children (wrk among them), from the "times" builtin, into CHILDREN_CPU.
+# Called as a plain command: in a pipeline or $(...) "times" runs in a subshell and counts only that subshell's
+# children, none.
 children_cpu_seconds() {
-  times | awk 'NR == 2 {
+  times >"$OUT/times.txt"
+  CHILDREN_CPU=$(awk 'NR == 2 {
     for (i = 1; i <= 2; i++) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] }
-    printf "%.3f", s }'
+    printf "%.3f", s }' "$OUT/times.txt")
 }
 gc_pause_seconds() {
   curl -sf "$GATEWAY_URL/actuator/prometheus" | awk '/^jvm_gc_pause_seconds_sum/ {sum += $NF} END {printf "%.3f", sum}'
@@ -263,10 +259,6 @@ mode_of() {
 
 run_wrk() { # row duration output
   BENCH_MODE=$(mode_of "$1") wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -s "$BENCH_LUA" "$(url_of "$1")" >"$3" 2>&1
-}
-
-field() { # file name -> value of name=... on the BENCH line
-  awk -v key="$2" '/^BENCH / {for (i = 2; i <= NF; i++) {split($i, kv, "="); if (kv[1] == key) print kv[2]}}' "$1"
 }
 
 # One request per row first, so a broken setup stops here rather than measuring error pages.
@@ -306,7 +298,6 @@ while :; do
   ((jit_share <= JIT_SETTLED || pass >= WARMUP_PASSES)) && break
   pass=$((pass + 1))
 done
-WARMUP_DONE="$pass pass(es) of $WARMUP per row, JIT at $jit_share% of a core in the last"
 
 # A row that made Redis time out leaves the gateway's Redis (or SMS) circuit open; Resilience4j half-opens it
 # only on the first call after its open-state wait (5 s for Redis, 30 s for SMS), and health shows DOWN until
@@ -324,10 +315,18 @@ wait_for_closed_circuits() { # row
   fi
 }
 
-# One measured row; results go to the arrays under the key "row#round".
-declare -A RPS P50 P99 S2XX S429 SOTHER ERRS CPU JIT RCMDS RCPU HEAP GC RBREAK OPEN OTHERS REQS
+# CPU ticks of the processes a row runs on, and of the whole machine: "<name>_<suffix>=<ticks>" pairs.
+tick_counters() { # suffix
+  echo "gw_ticks_$1=$(cpu_ticks "$GATEWAY_PID") jit_ticks_$1=$(jit_ticks) redis_ticks_$1=$(cpu_ticks "$REDIS_PID")" \
+    "nginx_ticks_$1=$(cpu_ticks "$NGINX_WORKER_PID") busy_ticks_$1=$(machine_busy_ticks)"
+}
+
+# One measured row: its raw figures, counters before and after included, go to one line of measurements.txt
+# (key=value pairs; BenchReport.java reads them), with wrk's output and Redis's commandstats beside it.
+MEASUREMENTS=$OUT/measurements.txt
+: >"$MEASUREMENTS"
 measure() { # row round
-  local row=$1 key="$1#$2" name="$1" result
+  local row=$1 name="$1" result before after started finished bench
   ((ROUNDS > 1)) && name="$1-round$2"
   result=$OUT/$name.txt
   wait_for_closed_circuits "$name"
@@ -342,25 +341,15 @@ measure() { # row round
       || "$ASPROF" start -e itimer -i 1ms "$GATEWAY_PID" >/dev/null \
       || die "asprof could not start profiling the gateway"
   fi
-  local gc_before open_before ours_before wrk_before cpu_before redis_cpu_before busy_before started elapsed
-  local busy_after cpu_after redis_cpu_after wrk_after ours_after gc_after requests jit_before jit_after
-  gc_before=$(gc_pause_seconds)
-  open_before=$(failed_open_count)
-  ours_before=$(($(cpu_ticks "$GATEWAY_PID") + $(cpu_ticks "$REDIS_PID") + $(cpu_ticks "$NGINX_WORKER_PID")))
-  wrk_before=$(children_cpu_seconds)
-  cpu_before=$(cpu_ticks "$GATEWAY_PID")
-  jit_before=$(jit_ticks)
-  redis_cpu_before=$(cpu_ticks "$REDIS_PID")
-  busy_before=$(machine_busy_ticks)
-  started=$(date +%s.%N)
+  before="gc_s_before=$(gc_pause_seconds) fail_open_before=$(failed_open_count)"
+  before+=" $(tick_counters before)"
+  children_cpu_seconds
+  before+=" wrk_cpu_s_before=$CHILDREN_CPU"
+  started=$(date +%s%N)
   run_wrk "$row" "$DURATION" "$result"
-  elapsed=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
-  busy_after=$(machine_busy_ticks)
-  cpu_after=$(cpu_ticks "$GATEWAY_PID")
-  jit_after=$(jit_ticks)
-  redis_cpu_after=$(cpu_ticks "$REDIS_PID")
-  wrk_after=$(children_cpu_seconds)
-  ours_after=$(($(cpu_ticks "$GATEWAY_PID") + $(cpu_ticks "$REDIS_PID") + $(cpu_ticks "$NGINX_WORKER_PID")))
+  finished=$(date +%s%N)
+  children_cpu_seconds
+  after="wrk_cpu_s_after=$CHILDREN_CPU $(tick_counters after)"
   if [[ -n $JFR ]]; then
     jcmd "$GATEWAY_PID" JFR.stop name="$name" >/dev/null
   fi
@@ -369,39 +358,10 @@ measure() { # row round
     "$ASPROF" stop -o collapsed -f "$OUT/$name.collapsed" "$GATEWAY_PID" >/dev/null
   fi
   redis INFO commandstats | tr -d '\r' >"$OUT/$name.commandstats"
-  gc_after=$(gc_pause_seconds)
-  OPEN[$key]=$(($(failed_open_count) - open_before))
-  # Machine CPU taken by processes other than the gateway, Redis, nginx and wrk, in % of all cores.
-  OTHERS[$key]=$(awk -v busy=$((busy_after - busy_before)) -v ours=$((ours_after - ours_before)) -v hz="$CLK_TCK" \
-    -v wrk="$(awk -v a="$wrk_before" -v b="$wrk_after" 'BEGIN {print b - a}')" -v t="$elapsed" -v n="$(nproc)" \
-    'BEGIN {o = (busy - ours) / hz - wrk; if (o < 0) o = 0; printf "%.0f", 100 * o / (t * n)}')
-  HEAP[$key]=$(heap_used_mib)
-
-  requests=$(field "$result" requests)
-  [[ -n $requests ]] || die "wrk gave no result for $name; see $result"
-  REQS[$key]=$requests
-  RPS[$key]=$(field "$result" rps)
-  P50[$key]=$(awk -v us="$(field "$result" p50_us)" 'BEGIN {printf "%.2f", us / 1000}')
-  P99[$key]=$(awk -v us="$(field "$result" p99_us)" 'BEGIN {printf "%.2f", us / 1000}')
-  S2XX[$key]=$(field "$result" s2xx)
-  S429[$key]=$(field "$result" s429)
-  SOTHER[$key]=$(field "$result" sother)
-  ERRS[$key]=$(($(field "$result" connect_errors) + $(field "$result" read_errors) + $(field "$result" write_errors) + $(field "$result" timeouts)))
-  if [[ $row == backend ]]; then
-    CPU[$key]="-"
-    JIT[$key]="-"
-    RCPU[$key]="-"
-    HEAP[$key]="-"
-  else
-    # The JIT compiler threads' share is left out: it is warm-up still going on, not the cost of a request.
-    CPU[$key]=$(awk -v t=$((cpu_after - cpu_before - (jit_after - jit_before))) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN {printf "%.0f", t * 1e6 / hz / n}')
-    RCPU[$key]=$(awk -v t=$((redis_cpu_after - redis_cpu_before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
-  fi
-  [[ $row == backend ]] || JIT[$key]=$(awk -v t=$((jit_after - jit_before)) -v hz="$CLK_TCK" -v e="$elapsed" 'BEGIN {printf "%.0f", 100 * t / hz / e}')
-  GC[$key]=$(awk -v a="$gc_before" -v b="$gc_after" 'BEGIN {printf "%.0f", (b - a) * 1000}')
-  # Commands executed inside Lua scripts are counted too (as Redis itself counts them); INFO and CONFIG are not.
-  RCMDS[$key]=$(awk -F'[:=,]' -v n="$requests" '/^cmdstat_/ && $1 !~ /^cmdstat_(info|config)/ {sum += $3} END {printf "%.2f", sum / n}' "$OUT/$name.commandstats")
-  RBREAK[$key]=$(awk -F'[:=,]' -v n="$requests" '/^cmdstat_/ && $1 !~ /^cmdstat_(info|config)/ && $3 > 0 {sub("cmdstat_", "", $1); printf "%s %s=%.2f", sep, $1, $3 / n; sep = ","}' "$OUT/$name.commandstats")
+  after+=" gc_s_after=$(gc_pause_seconds) fail_open_after=$(failed_open_count) heap_mib=$(heap_used_mib)"
+  bench=$(sed -n 's/^BENCH //p' "$result")
+  [[ -n $bench ]] || die "wrk gave no result for $name; see $result"
+  echo "row=$row round=$2 file=$name $bench ns_before=$started ns_after=$finished $before $after" >>"$MEASUREMENTS"
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -410,99 +370,24 @@ for ((round = 1; round <= ROUNDS; round++)); do
   done
 done
 
-# Each row is reported from its median round by req/s (the only round when BENCH_ROUNDS=1).
-declare -A RANGE
-for row in "${SELECTED[@]}"; do
-  median=$(for ((round = 1; round <= ROUNDS; round++)); do echo "${RPS[$row#$round]} $round"; done | sort -n | awk '{r[NR] = $2} END {print r[int((NR + 1) / 2)]}')
-  RANGE[$row]=$(for ((round = 1; round <= ROUNDS; round++)); do echo "${RPS[$row#$round]}"; done | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}')
-  for metric in RPS P50 P99 S2XX S429 SOTHER ERRS CPU JIT RCMDS RCPU HEAP GC RBREAK OPEN OTHERS REQS; do
-    declare -n values=$metric
-    values[$row]=${values[$row#$median]}
-    unset -n values
-  done
-done
-
-# --- the table -----------------------------------------------------------------------------------------------
-ratio() { # numerator-row denominator-row
-  if [[ -n ${RPS[$1]:-} && -n ${RPS[$2]:-} ]]; then awk -v a="${RPS[$1]}" -v b="${RPS[$2]}" 'BEGIN {printf "%.2f", a / b}'; else echo "n/a"; fi
-}
-# A ratio only counts when its rows did what they are meant to: no socket errors, no answers other than the
-# designed ones, no request admitted unchecked.
-caveats() { # rows...
-  local row problems=() n
-  for row in "$@"; do
-    [[ -n ${RPS[$row]:-} ]] || continue
-    n=${REQS[$row]}
-    ((${OPEN[$row]:-0} > 0)) && problems+=("$row: $(awk -v a="${OPEN[$row]}" -v n="$n" 'BEGIN {printf "%.0f", 100 * a / n}')% admitted unchecked (Redis timed out, fail-open)")
-    ((${ERRS[$row]:-0} > 0)) && problems+=("$row: ${ERRS[$row]} socket errors")
-    case $row in
-      backend | plain | scg | limited | admitted | admitted-ips)
-        (($(awk -v o="${SOTHER[$row]}" -v r="${S429[$row]}" -v n="$n" 'BEGIN {print (o + r > n / 1000)}'))) &&
-          problems+=("$row: $(awk -v o="${SOTHER[$row]}" -v r="${S429[$row]}" -v n="$n" 'BEGIN {printf "%.1f", 100 * (o + r) / n}')% not 2xx") ;;
-      refused)
-        (($(awk -v o="${SOTHER[$row]}" -v n="$n" 'BEGIN {print (o > n / 1000)}'))) &&
-          problems+=("$row: $(awk -v o="${SOTHER[$row]}" -v n="$n" 'BEGIN {printf "%.1f", 100 * o / n}')% neither 429 nor 2xx") ;;
-    esac
-  done
-  if ((${#problems[@]})); then (IFS=';'; echo "NOT VALID: ${problems[*]}"); fi
-}
-target() { # value target rows...
-  local value=$1 goal=$2
-  shift 2
-  local caveat
-  caveat=$(caveats "$@")
-  if [[ $value == n/a ]]; then echo "not measured"
-  elif [[ -n $caveat ]]; then echo "$caveat"
-  else awk -v v="$value" -v t="$goal" 'BEGIN {print (v >= t) ? "met" : "MISSED"}'
-  fi
-}
-
+# The run's own facts for the report; the arithmetic and the layout are BenchReport.java's.
 {
-  echo "Cvety Edge side-by-side benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores (shared), load average before: $LOAD_BEFORE"
-  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION per row, $ROUNDS round(s), after $WARMUP_DONE; gateway: java $JAVA_OPTS"
-  echo
-  fmt='| %-26s | %7s | %6s | %7s | %8s | %7s | %7s | %6s | %9s | %6s | %5s | %8s | %9s | %5s | %5s | %6s |\n'
-  # shellcheck disable=SC2059
-  printf "$fmt" row "req/s" "p50 ms" "p99 ms" "2xx" "429" "other" "socket" "fail-open" "gw CPU" "JIT" "Redis" "Redis CPU" "heap" "GC" "others"
-  # shellcheck disable=SC2059
-  printf "$fmt" "" "" "" "" "" "" "non-2xx" "errors" "admits" "us/req" "%" "cmds/req" "us/req" "MiB" "ms" "CPU %"
-  echo "|:---------------------------|--------:|-------:|--------:|---------:|--------:|--------:|-------:|----------:|-------:|------:|---------:|----------:|------:|------:|-------:|"
-  for row in "${SELECTED[@]}"; do
-    # shellcheck disable=SC2059
-    printf "$fmt" "${TITLE[$row]}" "$(printf '%.0f' "${RPS[$row]}")" "${P50[$row]}" "${P99[$row]}" "${S2XX[$row]}" \
-      "${S429[$row]}" "${SOTHER[$row]}" "${ERRS[$row]}" "${OPEN[$row]}" "${CPU[$row]}" "${JIT[$row]}" "${RCMDS[$row]}" "${RCPU[$row]}" \
-      "${HEAP[$row]}" "${GC[$row]}" "${OTHERS[$row]}"
-  done
-  echo
-  echo "req/s, p50, p99: wrk. 2xx/429/other: answers by status. fail-open admits: RateLimit requests admitted unchecked"
-  echo "because Redis did not answer in time (fail-mode open). gw CPU / Redis CPU: utime+stime of the process per request"
-  echo "(gateway: without its JIT compiler threads). JIT %: the compiler threads' CPU during the row, in % of one core."
-  echo "Redis cmds/req: INFO commandstats (script-internal commands included) per request. heap: used after the row."
-  echo "GC: pause time during the row. others CPU %: the machine's CPU used by processes other than the gateway, Redis,"
-  echo "nginx and wrk during the row, in % of all $(nproc) cores (noise from other work on a shared machine)."
-  if ((ROUNDS > 1)); then
-    echo
-    echo "req/s over the $ROUNDS rounds (each row above is its median round):"
-    for row in "${SELECTED[@]}"; do printf '  %-27s %s\n' "${TITLE[$row]}" "${RANGE[$row]}"; done
-  fi
-  echo
-  echo "Ratios of throughput (issue 7, item 4):"
-  printf '  our RateLimit / plain route          %5s  target >= 0.75: %s\n' "$(ratio limited plain)" "$(target "$(ratio limited plain)" 0.75 limited plain)"
-  printf '  our RateLimit / SCG RedisRateLimiter %5s  target >= 1.5:  %s\n' "$(ratio limited scg)" "$(target "$(ratio limited scg)" 1.5 limited scg)"
-  printf '  request-otp refused / plain route    %5s  target >= 1.5:  %s\n' "$(ratio refused plain)" "$(target "$(ratio refused plain)" 1.5 refused plain)"
-  printf '  request-otp admitted / SCG route     %5s  target >= 0.8:  %s\n' "$(ratio admitted scg)" "$(target "$(ratio admitted scg)" 0.8 admitted scg)"
-  printf '    the same, a client IP per request  %5s  target >= 0.8:  %s\n' "$(ratio admitted-ips scg)" "$(target "$(ratio admitted-ips scg)" 0.8 admitted-ips scg)"
-  printf '  SCG RedisRateLimiter / plain route   %5s  (reference: about 0.50 on 2 cores)\n' "$(ratio scg plain)"
-  echo
-  echo "Redis commands per request (script-internal commands included):"
-  for row in "${SELECTED[@]}"; do
-    printf '  %-27s %s\n' "${TITLE[$row]}" "${RBREAK[$row]:-(none)}"
-  done
-  echo
-  echo "Gateway max RSS (VmHWM): $(awk '/^VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$GATEWAY_PID/status"); load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "Gateway log lines: $(wc -l <"$OUT/gateway.log"), of which WARN/ERROR: $(grep -cE ' (WARN|ERROR) ' "$OUT/gateway.log" || true)"
-  if [[ -n $JFR ]]; then
-    echo "JFR recordings: $OUT/<row>.jfr (load-test/jfr-top.sh <file> summarises hot methods)"
-  fi
-  echo "Raw wrk output, Redis commandstats and the gateway log: $OUT"
-} | tee "$OUT/summary.txt"
+  echo "finished=$(date +%s)"
+  echo "cores=$(nproc)"
+  echo "clk_tck=$CLK_TCK"
+  echo "threads=$THREADS"
+  echo "connections=$CONNECTIONS"
+  echo "duration=$DURATION"
+  echo "rounds=$ROUNDS"
+  echo "warmup=$WARMUP"
+  echo "warmup_passes=$pass"
+  echo "warmup_jit_percent=$jit_share"
+  echo "java_opts=$JAVA_OPTS"
+  echo "jfr=$JFR"
+  echo "load_before=$LOAD_BEFORE"
+  echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "vmhwm_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")"
+  echo "log_lines=$(wc -l <"$OUT/gateway.log")"
+  echo "log_warn_error=$(grep -cE ' (WARN|ERROR) ' "$OUT/gateway.log" || true)"
+} >"$OUT/run.txt"
+java "$REPORT" "$OUT" | tee "$OUT/summary.txt"
