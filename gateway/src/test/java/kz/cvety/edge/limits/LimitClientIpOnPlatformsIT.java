@@ -99,7 +99,8 @@ class LimitClientIpOnPlatformsIT {
 			.close()).isInstanceOf(RuntimeException.class);
 
 		assertThat(output).contains("APPLICATION FAILED TO START")
-			.contains("\"cvety.otp.ipv6-prefix-length\" from property source")
+			// Text or JSON lines, whichever format an earlier gateway in this JVM left the logging system in.
+			.containsPattern("\\\\?\"cvety\\.otp\\.ipv6-prefix-length\\\\?\" from property source")
 			.contains("must be an IPv6 prefix length from 1 to 128");
 	}
 
