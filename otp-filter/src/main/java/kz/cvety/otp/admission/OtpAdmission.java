@@ -8,16 +8,15 @@ import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
 import kz.cvety.otp.phone.PhoneMasker;
+import kz.cvety.otp.problem.ProblemCode;
+import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.problem.RetryAfter;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.ratelimit.LimitPolicy;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
-import kz.cvety.otp.store.AttemptReservation;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
-import kz.cvety.otp.problem.ProblemCode;
-import kz.cvety.otp.problem.ProblemException;
 
 /**
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
@@ -50,9 +49,9 @@ public final class OtpAdmission {
 	/**
 	 * Takes one token of each send limit for {@code phone} from {@code ip}, or refuses with 429
 	 * {@code rate_limited} naming the limit.
-	 * @return the decisions, for the {@code RateLimit-*} headers
+	 * @return the admission, which knows its decisions and how to settle them
 	 */
-	public Mono<List<RateLimitDecision>> admitSend(OtpLimitPolicies policies, String phone, String ip) {
+	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, String phone, String ip) {
 		List<Step> steps = sendSteps(policies, phone, ip);
 		// A key already known to be blocked refuses before any other limit spends a token or a Redis call.
 		for (Step step : steps) {
@@ -61,16 +60,8 @@ public final class OtpAdmission {
 				return Mono.error(refusal(phone, cached, List.of(cached)));
 			}
 		}
-		return consumeInOrder(policies, steps, 0, new ArrayList<>(), phone);
-	}
-
-	/**
-	 * Gives back the send tokens {@code decisions} (from {@link #admitSend}) took, e.g. when the SMS certainly
-	 * never reached the provider; a limit that refused in dry run took none and gets none.
-	 */
-	public Mono<Void> refundSend(OtpLimitPolicies policies, String phone, String ip,
-			List<RateLimitDecision> decisions) {
-		return giveBack(sendSteps(policies, phone, ip), decisions);
+		return consumeInOrder(policies, steps, 0, new ArrayList<>(), phone)
+			.map(decisions -> new SendAdmission(decisions, () -> giveBack(steps, decisions)));
 	}
 
 	private List<Step> sendSteps(OtpLimitPolicies policies, String phone, String ip) {
@@ -109,7 +100,7 @@ public final class OtpAdmission {
 				if (!decision.allowed() && !policies.dryRun()) {
 					return Mono.error(locked(decision));
 				}
-				return Mono.just(new VerifyAdmission(decision, reservation));
+				return Mono.just(new VerifyAdmission(decision, reservation, () -> this.limiter.refund(budget, budgetKey)));
 			});
 		});
 	}
@@ -135,15 +126,6 @@ public final class OtpAdmission {
 			return seconds + " seconds";
 		}
 		return ((seconds + 59) / 60) + " minutes";
-	}
-
-	/** Gives the failed-verification token back when the code verified or there was none to check. */
-	public Mono<Void> settleVerify(OtpLimitPolicies policies, String phone, VerifyAdmission admission,
-			boolean failed) {
-		if (failed || !admission.budget().allowed()) {
-			return Mono.empty();
-		}
-		return this.limiter.refund(policies.verifyFailuresPerPhone(), this.keys.verifyFailuresPerPhone(phone));
 	}
 
 	private Mono<List<RateLimitDecision>> consumeInOrder(OtpLimitPolicies policies, List<Step> steps, int index,
@@ -183,7 +165,7 @@ public final class OtpAdmission {
 	private ProblemException refusal(String phone, RateLimitDecision decision, List<RateLimitDecision> reported) {
 		return ProblemException
 			.of(ProblemCode.RATE_LIMITED, "Too many code requests (" + decision.limitName() + "); wait before retrying.")
-			.extra("limit", decision.limitName())
+			.limit(decision.limitName())
 			.retryAfter(decision.retryAfter())
 			.headers(RateLimitHeaders.of(reported))
 			.cached(decision.cached())
@@ -191,15 +173,6 @@ public final class OtpAdmission {
 	}
 
 	private record Step(LimitPolicy policy, String key) {
-	}
-
-	/**
-	 * An admitted verification.
-	 *
-	 * @param budget the failed-verification budget decision
-	 * @param reservation the reserved attempt
-	 */
-	public record VerifyAdmission(RateLimitDecision budget, AttemptReservation reservation) {
 	}
 
 	/** Hears every limit decision, for metrics. */

@@ -4,8 +4,10 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.OtpOutcomes;
+import kz.cvety.otp.admission.SendOutcome;
+import kz.cvety.otp.admission.VerifyOutcome;
+import kz.cvety.otp.phone.PhoneMasker;
 
 /**
  * One log line per OTP decision, with the masked phone, the outcome and the limit, never a code or a secret;
@@ -23,7 +25,7 @@ public final class OtpDecisionLog implements OtpOutcomes {
 	}
 
 	@Override
-	public void send(String phone, String outcome, @Nullable String limit, boolean cached,
+	public void send(String phone, SendOutcome outcome, @Nullable String limit, boolean cached,
 			@Nullable String requestId) {
 		if (!cached) {
 			logger.info(sendLine(phone, outcome, limit, requestId));
@@ -31,21 +33,22 @@ public final class OtpDecisionLog implements OtpOutcomes {
 		else if (logger.isDebugEnabled()) {
 			logger.debug(sendLine(phone, outcome, limit, requestId) + " source=cache");
 		}
-		if (this.metrics != null && ("sent".equals(outcome) || "failed".equals(outcome) || "unconfirmed".equals(outcome)
-				|| "test_number".equals(outcome))) {
+		// Refusals and store failures are counted where they are decided, by limit and by the store's circuit.
+		if (this.metrics != null && outcome != SendOutcome.REFUSED && outcome != SendOutcome.STORE_UNAVAILABLE) {
 			this.metrics.send(outcome);
 		}
 	}
 
-	private static String sendLine(String phone, String outcome, @Nullable String limit, @Nullable String requestId) {
-		return "otp.send phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome
+	private static String sendLine(String phone, SendOutcome outcome, @Nullable String limit, @Nullable String requestId) {
+		return "otp.send phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome.tag()
 				+ ((limit != null) ? " limit=" + limit : "") + " request_id=" + requestId;
 	}
 
 	@Override
-	public void verify(String phone, String outcome, @Nullable String requestId) {
-		logger.info("otp.verify phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome + " request_id=" + requestId);
-		if (this.metrics != null && !"store_unavailable".equals(outcome)) {
+	public void verify(String phone, VerifyOutcome outcome, @Nullable String requestId) {
+		logger.info("otp.verify phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome.tag() + " request_id="
+				+ requestId);
+		if (this.metrics != null && outcome != VerifyOutcome.STORE_UNAVAILABLE) {
 			this.metrics.verify(outcome);
 		}
 	}

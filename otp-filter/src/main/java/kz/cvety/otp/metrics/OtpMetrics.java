@@ -20,6 +20,8 @@ import org.jspecify.annotations.Nullable;
 
 import kz.cvety.otp.admission.OtpAdmission.AdmissionListener;
 import kz.cvety.otp.admission.OtpLimitPolicies;
+import kz.cvety.otp.admission.SendOutcome;
+import kz.cvety.otp.admission.VerifyOutcome;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.resilience.RedisGuard;
 
@@ -98,17 +100,17 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	}
 
 	/** Counts a request-otp outcome: {@code sent}, {@code failed}, {@code unconfirmed} or {@code test_number}. */
-	public void send(String outcome) {
-		sendCounter(outcome).increment();
-		if ("sent".equals(outcome) || "test_number".equals(outcome)) {
+	public void send(SendOutcome outcome) {
+		sendCounter(outcome.tag()).increment();
+		if (outcome == SendOutcome.SENT || outcome == SendOutcome.TEST_NUMBER) {
 			add(this.sentPerMinute);
 		}
 	}
 
 	/** Counts a verify-otp outcome: verified, invalid, expired, exhausted or locked. */
-	public void verify(String outcome) {
-		verifyCounter(outcome).increment();
-		if ("verified".equals(outcome)) {
+	public void verify(VerifyOutcome outcome) {
+		verifyCounter(outcome.tag()).increment();
+		if (outcome == VerifyOutcome.VERIFIED) {
 			add(this.verifiedPerMinute);
 		}
 	}

@@ -29,6 +29,8 @@ public final class ProblemException extends RuntimeException {
 
 	private final boolean cached;
 
+	private final @Nullable String limit;
+
 	private ProblemException(Builder builder) {
 		super(builder.detail, builder.cause, false, false);
 		this.code = builder.code;
@@ -37,6 +39,7 @@ public final class ProblemException extends RuntimeException {
 		this.extras = Collections.unmodifiableMap(new LinkedHashMap<>(builder.extras));
 		this.headers = HttpHeaders.readOnlyHttpHeaders((builder.headers != null) ? builder.headers : new HttpHeaders());
 		this.cached = builder.cached;
+		this.limit = builder.limit;
 	}
 
 	public static Builder of(ProblemCode code, String detail) {
@@ -76,6 +79,11 @@ public final class ProblemException extends RuntimeException {
 		return this.cached;
 	}
 
+	/** The limit that refused, for a {@code rate_limited} problem; also its {@code limit} member. */
+	public @Nullable String limit() {
+		return this.limit;
+	}
+
 	/** Builds a {@link ProblemException}. */
 	public static final class Builder {
 
@@ -94,6 +102,8 @@ public final class ProblemException extends RuntimeException {
 		private @Nullable HttpHeaders headers;
 
 		private boolean cached;
+
+		private @Nullable String limit;
 
 		private Builder(ProblemCode code, String detail) {
 			this.code = Objects.requireNonNull(code);
@@ -129,6 +139,12 @@ public final class ProblemException extends RuntimeException {
 				this.headers.addAll(headers);
 			}
 			return this;
+		}
+
+		/** Names the limit that refused, as the {@code limit} member of the answer. */
+		public Builder limit(String limit) {
+			this.limit = limit;
+			return extra("limit", limit);
 		}
 
 		public Builder cached(boolean cached) {

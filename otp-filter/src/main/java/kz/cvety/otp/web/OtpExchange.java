@@ -7,55 +7,100 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.web.server.ServerWebExchange;
 
 import kz.cvety.otp.OtpPolicy;
+import kz.cvety.otp.admission.SendOutcome;
+import kz.cvety.otp.admission.VerifyOutcome;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.store.AttemptReservation;
 
 /**
- * What the admission filter hands to the OTP handler through an exchange attribute: only the filter can set
- * it, so its presence proves the request came through the gateway route and was admitted.
- *
- * @param policy the policy the request was admitted under
- * @param request the body as read by the filter
- * @param phone the phone in E.164
- * @param clientIp the client's IP address (the per-IP limits key on it, or on its IPv6 network)
- * @param reservation the attempt reserved for a verify request
- * @param decisions the limit decisions that admitted the request
+ * An admitted OTP request, handed from the admission filter to the handler through an exchange attribute: only
+ * the filter sets it, so its presence proves the request came through the gateway route and was admitted. The
+ * handler tells it how the request ended; the filter settles and records that once the handler is done.
  */
-public record OtpExchange(OtpPolicy policy, OtpRequest request, String phone, String clientIp,
-		@Nullable AttemptReservation reservation, List<RateLimitDecision> decisions) {
+public final class OtpExchange {
 
 	/** Exchange attribute holding the admitted request. */
 	public static final String ATTRIBUTE = OtpExchange.class.getName();
 
-	/** Exchange attribute the handler sets to tell the filter how the request ended. */
-	public static final String OUTCOME_ATTRIBUTE = OtpExchange.class.getName() + ".outcome";
+	private final OtpPolicy policy;
+
+	private final OtpRequest request;
+
+	private final String phone;
+
+	private final String clientAddress;
+
+	private final @Nullable AttemptReservation reservation;
+
+	private final List<RateLimitDecision> decisions;
+
+	private volatile @Nullable SendOutcome sendOutcome;
+
+	private volatile @Nullable VerifyOutcome verifyOutcome;
+
+	/**
+	 * @param policy the policy the request was admitted under
+	 * @param request the body as read by the filter
+	 * @param phone the phone in E.164
+	 * @param clientAddress the client's address as the limits resolved it
+	 * @param reservation the attempt reserved for a verify request
+	 * @param decisions the limit decisions that admitted the request
+	 */
+	OtpExchange(OtpPolicy policy, OtpRequest request, String phone, String clientAddress,
+			@Nullable AttemptReservation reservation, List<RateLimitDecision> decisions) {
+		this.policy = policy;
+		this.request = request;
+		this.phone = phone;
+		this.clientAddress = clientAddress;
+		this.reservation = reservation;
+		this.decisions = decisions;
+	}
 
 	/** The admitted request of {@code exchange}, or null if the filter did not admit it. */
 	public static @Nullable OtpExchange of(ServerWebExchange exchange) {
 		return exchange.getAttribute(ATTRIBUTE);
 	}
 
-	/** How an admitted request ended, as far as the limits care. */
-	public enum Outcome {
+	public OtpPolicy policy() {
+		return this.policy;
+	}
 
-		/** A code was sent. */
-		SENT,
+	public OtpRequest request() {
+		return this.request;
+	}
 
-		/** The code was not issued, or its SMS certainly never reached the provider; no code was left behind. */
-		SEND_FAILED,
+	public String phone() {
+		return this.phone;
+	}
 
-		/** The provider may have taken the SMS without confirming it; its code stays valid. */
-		SEND_UNCONFIRMED,
+	public String clientAddress() {
+		return this.clientAddress;
+	}
 
-		/** The code verified. */
-		VERIFIED,
+	public @Nullable AttemptReservation reservation() {
+		return this.reservation;
+	}
 
-		/** The code was wrong: a failed verification. */
-		WRONG_CODE,
+	public List<RateLimitDecision> decisions() {
+		return this.decisions;
+	}
 
-		/** There was no live code to check. */
-		NO_CODE
+	/** The handler's word on how a request-otp ended. */
+	void ended(SendOutcome outcome) {
+		this.sendOutcome = outcome;
+	}
 
+	/** The handler's word on how a verify-otp ended. */
+	void ended(VerifyOutcome outcome) {
+		this.verifyOutcome = outcome;
+	}
+
+	@Nullable SendOutcome sendOutcome() {
+		return this.sendOutcome;
+	}
+
+	@Nullable VerifyOutcome verifyOutcome() {
+		return this.verifyOutcome;
 	}
 
 }

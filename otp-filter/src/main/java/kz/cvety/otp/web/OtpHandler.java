@@ -14,6 +14,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ServerWebExchange;
 
 import kz.cvety.otp.OtpService;
+import kz.cvety.otp.admission.SendOutcome;
+import kz.cvety.otp.admission.VerifyOutcome;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.sms.SmsFailure;
@@ -44,10 +46,10 @@ public final class OtpHandler {
 		ServerWebExchange exchange = request.exchange();
 		OtpExchange otp = admitted(exchange);
 		return this.service.issue(otp.policy(), otp.phone())
-			.doOnError(ex -> setOutcome(exchange, (SmsFailure.of(ex) == SmsFailure.UNCONFIRMED)
-					? OtpExchange.Outcome.SEND_UNCONFIRMED : OtpExchange.Outcome.SEND_FAILED))
+			.doOnError(ex -> otp.ended((SmsFailure.of(ex) == SmsFailure.UNCONFIRMED) ? SendOutcome.UNCONFIRMED
+					: SendOutcome.FAILED))
 			.then(Mono.defer(() -> {
-				setOutcome(exchange, OtpExchange.Outcome.SENT);
+				otp.ended(otp.policy().isTestNumber(otp.phone()) ? SendOutcome.TEST_NUMBER : SendOutcome.SENT);
 				Map<String, Object> body = new LinkedHashMap<>();
 				body.put("status", "sent");
 				body.put("phone", otp.phone());
@@ -68,7 +70,7 @@ public final class OtpHandler {
 		return this.service.verify(otp.phone(), code, reservation).flatMap(result -> switch (result) {
 			case VERIFIED -> verified(exchange, otp);
 			case WRONG_CODE -> {
-				setOutcome(exchange, OtpExchange.Outcome.WRONG_CODE);
+				otp.ended(VerifyOutcome.INVALID);
 				int remaining = Math.max(0, otp.policy().maxAttempts() - reservation.attemptsUsed());
 				yield Mono.error(ProblemException
 					.of(ProblemCode.OTP_INVALID, (remaining > 0) ? "The code is wrong."
@@ -77,7 +79,7 @@ public final class OtpHandler {
 					.build());
 			}
 			case NO_CODE -> {
-				setOutcome(exchange, OtpExchange.Outcome.NO_CODE);
+				otp.ended(VerifyOutcome.EXPIRED);
 				yield Mono.error(ProblemException
 					.of(ProblemCode.OTP_EXPIRED, "There is no live code for this phone; request a new one.")
 					.build());
@@ -86,7 +88,7 @@ public final class OtpHandler {
 	}
 
 	private Mono<ServerResponse> verified(ServerWebExchange exchange, OtpExchange otp) {
-		setOutcome(exchange, OtpExchange.Outcome.VERIFIED);
+		otp.ended(VerifyOutcome.VERIFIED);
 		String token = this.service.token(otp.phone());
 		if (otp.policy().handoff()) {
 			if (this.handoff == null) {
@@ -120,10 +122,6 @@ public final class OtpHandler {
 			throw notFound();
 		}
 		return otp;
-	}
-
-	private static void setOutcome(ServerWebExchange exchange, OtpExchange.Outcome outcome) {
-		exchange.getAttributes().put(OtpExchange.OUTCOME_ATTRIBUTE, outcome);
 	}
 
 	private static ProblemException notFound() {

@@ -18,14 +18,13 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import kz.cvety.otp.OtpPolicy;
+import kz.cvety.otp.admission.OtpAdmission.AdmissionListener;
 import kz.cvety.otp.client.ClientIpResolver;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.ratelimit.Limit;
 import kz.cvety.otp.ratelimit.LimitPolicy;
-import kz.cvety.otp.admission.LimitsProperties;
-import kz.cvety.otp.admission.OtpAdmission.AdmissionListener;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
 import kz.cvety.otp.ratelimit.Refill;
 import kz.cvety.otp.store.OtpKeys;
@@ -90,7 +89,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 					if (!decision.allowed() && !config.isDryRun()) {
 						return Mono.error(ProblemException
 							.of(ProblemCode.RATE_LIMITED, "Too many requests (" + name + "); wait before retrying.")
-							.extra("limit", name)
+							.limit(name)
 							.retryAfter(decision.retryAfter())
 							.headers(RateLimitHeaders.of(List.of(decision)))
 							.build());
