@@ -16,7 +16,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.NestedExceptionUtils;
 
-import kz.cvety.otp.edge.UnsafeConfigurationException;
+import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 import kz.cvety.otp.testing.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;

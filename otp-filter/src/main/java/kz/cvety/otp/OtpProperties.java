@@ -1,5 +1,6 @@
 package kz.cvety.otp;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -225,12 +226,34 @@ public class OtpProperties {
 		/** Forward successful verify requests to the backend with the token in X-Otp-Verification. */
 		private boolean enabled;
 
+		/** The backend a verified request is handed to; its verify-otp path is appended. */
+		private @Nullable URI url;
+
+		/** Name of the Spring Cloud circuit breaker (and time limiter) the hand-off runs in. */
+		private String circuitBreaker = "backend";
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
+		}
+
+		public @Nullable URI getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(@Nullable URI url) {
+			this.url = url;
+		}
+
+		public String getCircuitBreaker() {
+			return this.circuitBreaker;
+		}
+
+		public void setCircuitBreaker(String circuitBreaker) {
+			this.circuitBreaker = circuitBreaker;
 		}
 
 	}

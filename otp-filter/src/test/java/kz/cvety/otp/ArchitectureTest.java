@@ -41,21 +41,19 @@ class ArchitectureTest {
 		layeredArchitecture().consideringOnlyDependenciesInLayers()
 			.layer("auto-configuration").definedBy(ROOT + ".autoconfigure..")
 			.layer("web").definedBy(ROOT + ".web..")
-			.layer("edge").definedBy(ROOT + ".edge..")
 			.layer("metrics").definedBy(ROOT + ".metrics..")
 			.layer("service").definedBy(ROOT)
 			.layer("admission").definedBy(ROOT + ".admission..")
 			.layer("features").definedBy(ROOT + ".ratelimit..", ROOT + ".store..", ROOT + ".sms..", ROOT + ".phone..",
-					ROOT + ".token..", ROOT + ".client..")
+					ROOT + ".token..", ROOT + ".client..", ROOT + ".redis..")
 			.layer("foundation").definedBy(ROOT + ".problem..", ROOT + ".resilience..", ROOT + ".support..")
 			.whereLayer("auto-configuration").mayNotBeAccessedByAnyLayer()
 			.whereLayer("web").mayOnlyBeAccessedByLayers("auto-configuration")
-			.whereLayer("edge").mayOnlyBeAccessedByLayers("auto-configuration")
 			.whereLayer("metrics").mayOnlyBeAccessedByLayers("auto-configuration")
 			.whereLayer("service").mayOnlyBeAccessedByLayers("auto-configuration", "web", "metrics")
 			.whereLayer("admission").mayOnlyBeAccessedByLayers("auto-configuration", "web", "metrics", "service")
 			.whereLayer("features")
-			.mayOnlyBeAccessedByLayers("auto-configuration", "web", "edge", "metrics", "service", "admission")
+			.mayOnlyBeAccessedByLayers("auto-configuration", "web", "metrics", "service", "admission")
 			.check(LIBRARY);
 	}
 

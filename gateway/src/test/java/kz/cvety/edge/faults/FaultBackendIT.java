@@ -24,10 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.cloud.circuitbreaker.resilience4j.ReactiveResilience4JCircuitBreakerFactory;
 
+import kz.cvety.edge.backend.BackendProperties;
 import kz.cvety.edge.faults.Traffic.Call;
 import kz.cvety.edge.limits.OtpApi;
 import kz.cvety.edge.support.GatewayInstance;
-import kz.cvety.otp.edge.EdgeProperties;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Reply;
 import kz.cvety.otp.testing.TestRedis;
@@ -75,7 +75,7 @@ class FaultBackendIT {
 		await(() -> OtpApi.get(gateway.url() + "/api/catalog").status() == 200);
 		backendCircuit = gateway.context().getBean(ReactiveResilience4JCircuitBreakerFactory.class)
 			.getCircuitBreakerRegistry()
-			.find(EdgeProperties.BACKEND_CIRCUIT_BREAKER)
+			.find(BackendProperties.BACKEND_CIRCUIT_BREAKER)
 			.orElseThrow();
 	}
 

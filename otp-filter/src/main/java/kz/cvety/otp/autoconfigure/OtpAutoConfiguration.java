@@ -1,21 +1,16 @@
 package kz.cvety.otp.autoconfigure;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.resource.Delay;
-import io.lettuce.core.resource.NettyCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -31,8 +26,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
-import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.cloud.client.circuitbreaker.ReactiveCircuitBreakerFactory;
 import org.springframework.cloud.context.scope.refresh.RefreshScopeRefreshedEvent;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
@@ -54,14 +47,13 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import kz.cvety.otp.OtpOutcomes;
 import kz.cvety.otp.OtpPolicyHolder;
 import kz.cvety.otp.OtpProperties;
 import kz.cvety.otp.OtpService;
-import kz.cvety.otp.web.OtpWarmUp;
-import kz.cvety.otp.resilience.CircuitBreakerHealthIndicator;
-import kz.cvety.otp.resilience.CircuitRetryAfter;
-import kz.cvety.otp.edge.EdgeProperties;
-import kz.cvety.otp.edge.UnsafeConfigurationException;
+import kz.cvety.otp.admission.LimitsProperties;
+import kz.cvety.otp.admission.OtpAdmission;
+import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 import kz.cvety.otp.metrics.OtpDecisionLog;
 import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.metrics.TimedSmsSender;
@@ -69,9 +61,10 @@ import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.ratelimit.BlockedKeys;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.redis.LettuceBuckets;
-import kz.cvety.otp.admission.LimitsProperties;
-import kz.cvety.otp.admission.OtpAdmission;
 import kz.cvety.otp.redis.RedisTimeMeter;
+import kz.cvety.otp.resilience.CircuitBreakerHealthIndicator;
+import kz.cvety.otp.resilience.CircuitRetryAfter;
+import kz.cvety.otp.resilience.RedisGuard;
 import kz.cvety.otp.sms.LogSmsSender;
 import kz.cvety.otp.sms.ResilientSmsSender;
 import kz.cvety.otp.sms.SmsProperties;
@@ -83,14 +76,13 @@ import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpRedisProperties;
 import kz.cvety.otp.store.OtpStore;
-import kz.cvety.otp.resilience.RedisGuard;
 import kz.cvety.otp.token.VerificationTokenIssuer;
 import kz.cvety.otp.web.BackendHandoff;
 import kz.cvety.otp.web.BackendHeadersFilter;
 import kz.cvety.otp.web.OtpAdmissionGatewayFilterFactory;
 import kz.cvety.otp.web.OtpHandler;
-import kz.cvety.otp.OtpOutcomes;
 import kz.cvety.otp.web.OtpRoutes;
+import kz.cvety.otp.web.OtpWarmUp;
 import kz.cvety.otp.web.RateLimitGatewayFilterFactory;
 
 /**
@@ -346,37 +338,6 @@ public final class OtpAutoConfiguration {
 			.andRoute(RequestPredicates.path(OtpRoutes.INTERNAL_PATTERN), handler::refuse);
 	}
 
-	@Bean
-	LettuceClientOptionsBuilderCustomizer otpLettuceClientOptions() {
-		// While the connection is re-established, queue commands: a dropped connection comes back within the
-		// reconnect delay, and rejecting the commands meanwhile would open the circuit (seconds of 503s) for a blip.
-		// A Redis that stays away still gives bounded answers: each step times out after the command timeout, and
-		// once the circuit opens every request is refused at once.
-		return builder -> builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS);
-	}
-
-	@Bean
-	ClientResourcesBuilderCustomizer otpLettuceReconnectDelay() {
-		// Lettuce backs off reconnecting up to 30 s by default; cap it so service resumes within about a second
-		// of Redis coming back.
-		return builder -> builder.reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2,
-				TimeUnit.MILLISECONDS));
-	}
-
-	@Bean
-	ClientResourcesBuilderCustomizer otpLettuceFlushConsolidation() {
-		// Every request sends several commands on one shared connection, and Lettuce flushes each one by itself:
-		// one write system call here and one read in Redis per command. Netty's handler sends the commands written
-		// in one event loop pass with one flush instead (up to 256 at a time), which is most of the cost of a
-		// command on a loaded 2-core machine.
-		return builder -> builder.nettyCustomizer(new NettyCustomizer() {
-			@Override
-			public void afterChannelInitialized(Channel channel) {
-				channel.pipeline().addFirst(new FlushConsolidationHandler(256, true));
-			}
-		});
-	}
-
 	private static OtpAdmission.AdmissionListener listener(ObjectProvider<OtpMetrics> metrics) {
 		OtpMetrics meters = metrics.getIfAvailable();
 		return (meters != null) ? meters : OtpAdmission.AdmissionListener.none();
@@ -396,14 +357,20 @@ public final class OtpAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		BackendHandoff otpBackendHandoff(EdgeProperties edge, ReactiveCircuitBreakerFactory<?, ?> circuitBreakers,
+		@ConditionalOnProperty(prefix = OtpProperties.PREFIX, name = "handoff.enabled", havingValue = "true")
+		BackendHandoff otpBackendHandoff(OtpProperties otp, ReactiveCircuitBreakerFactory<?, ?> circuitBreakers,
 				ObjectProvider<HttpClient> httpClient, ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
+			URI url = otp.getHandoff().getUrl();
+			if (url == null) {
+				throw new UnsafeConfigurationException("cvety.otp.handoff.url", "is not set, but the hand-off is on",
+						"Set it to the backend's base URL (the gateway's config sets it to cvety.backend-url).");
+			}
 			HttpClient client = httpClient.getIfAvailable(HttpClient::create);
 			// Asked on use, as Spring Cloud Gateway's routing filter does: the header filters include this
 			// configuration's own, and a hand-off happens only once the context is running.
 			Supplier<List<HttpHeadersFilter>> filters = SingletonSupplier.of(() -> headersFilters.getIfAvailable(List::of));
 			return new BackendHandoff(WebClient.builder().clientConnector(new ReactorClientHttpConnector(client)).build(),
-					edge.getBackendUrl(), circuitBreakers.create(EdgeProperties.BACKEND_CIRCUIT_BREAKER), filters);
+					url, circuitBreakers.create(otp.getHandoff().getCircuitBreaker()), filters);
 		}
 
 	}

@@ -28,7 +28,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
-import kz.cvety.otp.edge.UnsafeConfigurationException;
+import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 
 /**
  * Stops start-up, and so a configuration refresh (which loads the files through the same post-processors),

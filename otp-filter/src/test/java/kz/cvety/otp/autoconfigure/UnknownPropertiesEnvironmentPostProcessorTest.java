@@ -8,7 +8,7 @@ import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
-import kz.cvety.otp.edge.UnsafeConfigurationException;
+import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,7 +19,7 @@ class UnknownPropertiesEnvironmentPostProcessorTest {
 	void declaredKeysListElementsMapKeysAndOtherPrefixesPass() {
 		StandardEnvironment environment = environment(Map.of("cvety.otp.max-attempts", "3",
 				"cvety.otp.limits.send-per-phone[0]", "10/1m", "cvety.otp.test-numbers.[+77010000000]", "000000",
-				"cvety.backend-url", "http://localhost:8000", "spring.data.redis.timeout", "1s",
+				"cvety.otp.handoff.url", "http://localhost:8000", "spring.data.redis.timeout", "1s",
 				"cvety-other.anything", "x"));
 
 		assertThatCode(() -> check(environment)).doesNotThrowAnyException();
@@ -48,7 +48,7 @@ class UnknownPropertiesEnvironmentPostProcessorTest {
 		good.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
 				new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
 						Map.of("CVETY_OTP_MAX_ATTEMPTS", "3", "CVETY_OTP_LIMITS_SENDPERPHONE_0_", "10/1m",
-								"CVETY_BACKEND_URL", "http://b")));
+								"CVETY_OTP_HANDOFF_URL", "http://b")));
 		assertThatCode(() -> check(good)).doesNotThrowAnyException();
 
 		StandardEnvironment typo = new StandardEnvironment();

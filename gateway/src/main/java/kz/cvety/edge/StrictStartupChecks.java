@@ -1,4 +1,4 @@
-package kz.cvety.otp.edge;
+package kz.cvety.edge;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -11,6 +11,8 @@ import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
+
+import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 
 /**
  * With {@code cvety.strict=true} (the prod profile), refuses to start on settings that are only fit for a

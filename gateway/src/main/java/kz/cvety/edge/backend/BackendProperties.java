@@ -1,4 +1,4 @@
-package kz.cvety.otp.edge;
+package kz.cvety.edge.backend;
 
 import java.net.URI;
 import java.time.Duration;
@@ -12,12 +12,12 @@ import org.springframework.validation.annotation.Validated;
 import kz.cvety.otp.resilience.CircuitBreakerSettings;
 
 /**
- * Settings of the edge around the OTP feature: the backend that other routes proxy to, its resilience, and
- * whether start-up refuses development-only settings.
+ * The gateway's own settings: the backend that every non-OTP route proxies to, its resilience, and whether
+ * start-up refuses development-only settings.
  */
-@ConfigurationProperties(EdgeProperties.PREFIX)
+@ConfigurationProperties(BackendProperties.PREFIX)
 @Validated
-public class EdgeProperties {
+public class BackendProperties {
 
 	/** Property prefix. */
 	public static final String PREFIX = "cvety";

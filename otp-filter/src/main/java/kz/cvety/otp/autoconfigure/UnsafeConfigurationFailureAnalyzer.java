@@ -1,4 +1,4 @@
-package kz.cvety.otp.edge;
+package kz.cvety.otp.autoconfigure;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;

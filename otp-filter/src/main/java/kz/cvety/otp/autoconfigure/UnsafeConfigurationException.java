@@ -1,4 +1,4 @@
-package kz.cvety.otp.edge;
+package kz.cvety.otp.autoconfigure;
 
 /**
  * Start-up refusal: a setting is missing or unsafe for the profile in use. The failure analyzer prints it as

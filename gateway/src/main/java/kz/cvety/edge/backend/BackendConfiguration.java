@@ -1,0 +1,47 @@
+package kz.cvety.edge.backend;
+
+import io.github.resilience4j.timelimiter.TimeLimiterConfig;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cloud.circuitbreaker.resilience4j.ReactiveResilience4JCircuitBreakerFactory;
+import org.springframework.cloud.client.circuitbreaker.Customizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+import kz.cvety.edge.StrictStartupChecks;
+import kz.cvety.otp.web.ProblemExceptionHandler;
+
+/**
+ * The backend every non-OTP route proxies to: its timeout and circuit breaker (also the verification hand-off's),
+ * the {@code Retry-After} of its problem answers, and the strict start-up checks of the {@code prod} profile.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(BackendProperties.class)
+public class BackendConfiguration {
+
+	@Bean
+	Customizer<ReactiveResilience4JCircuitBreakerFactory> backendCircuitBreakerCustomizer(BackendProperties properties) {
+		BackendProperties.Backend backend = properties.getBackend();
+		return factory -> factory.configure(builder -> builder
+			.timeLimiterConfig(TimeLimiterConfig.custom()
+				.timeoutDuration(backend.getTimeout())
+				.cancelRunningFuture(true)
+				.build())
+			.circuitBreakerConfig(backend.circuitBreakerConfig()), BackendProperties.BACKEND_CIRCUIT_BREAKER);
+	}
+
+	/** Announces the backend circuit's own wait when the backend is unavailable. */
+	@Bean
+	ProblemExceptionHandler problemExceptionHandler(BackendProperties properties) {
+		return new ProblemExceptionHandler(properties.getBackend().getWaitDurationInOpenState());
+	}
+
+	@Bean
+	@ConditionalOnProperty(prefix = BackendProperties.PREFIX, name = "strict", havingValue = "true")
+	static StrictStartupChecks strictStartupChecks(Environment environment) {
+		return new StrictStartupChecks(environment);
+	}
+
+}
