@@ -1,6 +1,5 @@
 package kz.cvety.edge;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,6 +11,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
 
+import kz.cvety.otp.autoconfigure.Secrets;
 import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 
 /**
@@ -62,17 +62,11 @@ public class StrictStartupChecks implements BeanFactoryPostProcessor {
 	}
 
 	private void checkSecret(String key, String variable) {
-		String secret = this.environment.getProperty(key);
-		String action = "Set " + variable + " to at least " + MIN_SECRET_BYTES
-				+ " random bytes, e.g. the output of: openssl rand -base64 48";
-		if (!StringUtils.hasText(secret)) {
-			throw new UnsafeConfigurationException(key, "is not set (" + variable + ")", action);
-		}
+		String secret = Secrets.require(key, variable, this.environment.getProperty(key), "");
 		if (secret.toLowerCase(Locale.ROOT).contains(DEV_SECRET_MARKER)) {
-			throw new UnsafeConfigurationException(key, "is a development secret", action);
-		}
-		if (secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
-			throw new UnsafeConfigurationException(key, "is shorter than " + MIN_SECRET_BYTES + " bytes", action);
+			throw new UnsafeConfigurationException(key, "is a development secret",
+					"Set " + variable + " to at least " + Secrets.MIN_BYTES
+							+ " random bytes, e.g. the output of: openssl rand -base64 48");
 		}
 	}
 

@@ -3,11 +3,11 @@ package kz.cvety.otp;
 import java.time.Duration;
 import java.util.Map;
 
-import kz.cvety.otp.phone.PhoneMasker;
-import kz.cvety.otp.phone.PhoneNormalizer;
 import kz.cvety.otp.admission.LimitsProperties;
 import kz.cvety.otp.admission.OtpLimitPolicies;
 import kz.cvety.otp.client.ClientIpResolver;
+import kz.cvety.otp.phone.PhoneMasker;
+import kz.cvety.otp.phone.PhoneNormalizer;
 import kz.cvety.otp.problem.ProblemException;
 
 /**
@@ -34,25 +34,34 @@ public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBo
 	/** Builds the policy, checking rules that span several properties. */
 	public static OtpPolicy from(OtpProperties otp, LimitsProperties limits) {
 		if (otp.getTtl().compareTo(Duration.ofSeconds(10)) < 0) {
-			throw new IllegalArgumentException("cvety.otp.ttl must be at least 10s, was " + otp.getTtl());
+			throw new InvalidSettingException("cvety.otp.ttl", "must be at least 10s, was " + otp.getTtl());
 		}
 		PhoneNormalizer phones = new PhoneNormalizer(otp.getDefaultRegion(), otp.getAllowedRegions(),
 				otp.getAllowedTypes());
 		otp.getTestNumbers().forEach((number, code) -> {
 			if (!isE164Of(phones, number)) {
-				throw new IllegalArgumentException("cvety.otp.test-numbers: key " + PhoneMasker.mask(number)
-						+ " is not an allowed number in E.164 form");
+				throw new InvalidSettingException("cvety.otp.test-numbers",
+						"key " + PhoneMasker.mask(number) + " is not an allowed number in E.164 form");
 			}
 			if (code == null || code.length() != otp.getCodeLength() || !code.chars().allMatch(c -> c >= '0' && c <= '9')) {
-				throw new IllegalArgumentException("cvety.otp.test-numbers: the code for " + number + " must be "
-						+ otp.getCodeLength() + " digits (cvety.otp.code-length)");
+				throw new InvalidSettingException("cvety.otp.test-numbers", "the code for " + PhoneMasker.mask(number)
+						+ " must be " + otp.getCodeLength() + " digits (cvety.otp.code-length)");
 			}
 		});
 		return new OtpPolicy(otp.getCodeLength(), otp.getTtl(), otp.getMaxAttempts(),
 				(int) otp.getMaxBodySize().toBytes(),
 				new ClientIpResolver(otp.getTrustedProxyHops(), otp.getIpv6PrefixLength()),
 				otp.getTestNumbers(), otp.getHandoff().isEnabled(), phones,
-				OtpLimitPolicies.from(limits, otp.getResendCooldown()));
+				limitPolicies(limits, otp));
+	}
+
+	private static OtpLimitPolicies limitPolicies(LimitsProperties limits, OtpProperties otp) {
+		try {
+			return OtpLimitPolicies.from(limits, otp.getResendCooldown());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidSettingException(LimitsProperties.PREFIX, ex.getMessage());
+		}
 	}
 
 	private static boolean isE164Of(PhoneNormalizer phones, String number) {

@@ -1,0 +1,49 @@
+package kz.cvety.otp.autoconfigure;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.context.annotation.Bean;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+import kz.cvety.otp.metrics.OtpMetrics;
+import kz.cvety.otp.resilience.RedisGuard;
+import kz.cvety.otp.sms.ResilientSmsSender;
+
+/**
+ * The OTP meters (sends, verifications, limit decisions, Redis and SMS latency, circuit states), when the
+ * application has a meter registry.
+ */
+// After the meter registry: the meters are conditional on it, and would silently not exist otherwise.
+@AutoConfiguration(after = OtpStoreAutoConfiguration.class,
+		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+@ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
+		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class, MeterRegistry.class })
+@ConditionalOnBean({ ReactiveStringRedisTemplate.class, MeterRegistry.class })
+public final class OtpMetricsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpMetrics otpMetrics(MeterRegistry registry, RedisGuard guard, ObjectProvider<ResilientSmsSender> sms) {
+		List<CircuitBreaker> circuitBreakers = new ArrayList<>();
+		circuitBreakers.add(guard.circuit().circuitBreaker());
+		sms.ifAvailable(sender -> circuitBreakers.add(sender.circuitBreaker()));
+		OtpMetrics metrics = new OtpMetrics(registry, Clock.systemUTC(), circuitBreakers);
+		guard.observeWith(metrics);
+		return metrics;
+	}
+
+}

@@ -1,0 +1,119 @@
+package kz.cvety.otp.autoconfigure;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration;
+import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.context.annotation.Bean;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+
+import kz.cvety.otp.OtpProperties;
+import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
+import kz.cvety.otp.redis.LettuceBuckets;
+import kz.cvety.otp.redis.RedisTimeMeter;
+import kz.cvety.otp.resilience.CircuitRetryAfter;
+import kz.cvety.otp.resilience.RedisGuard;
+import kz.cvety.otp.store.OtpHasher;
+import kz.cvety.otp.store.OtpKeys;
+import kz.cvety.otp.store.OtpRedisProperties;
+import kz.cvety.otp.store.OtpStore;
+
+/**
+ * The OTP store on Redis: the keyed hashes, the Lua scripts, the lean Lettuce connection the store and the rate
+ * limits share, the Redis clock and the guard (time limit and circuit breaker) around every Redis step.
+ */
+@AutoConfiguration(after = DataRedisReactiveAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+@ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
+		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
+@ConditionalOnBean(ReactiveStringRedisTemplate.class)
+@EnableConfigurationProperties({ OtpProperties.class, OtpRedisProperties.class })
+public final class OtpStoreAutoConfiguration {
+
+	/** Name of the circuit breaker around the OTP feature's Redis calls. */
+	public static final String REDIS_CIRCUIT_BREAKER = "otp-redis";
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpHasher otpHasher(OtpProperties properties) {
+		return new OtpHasher(Secrets.require("cvety.otp.hash-secret", "OTP_HASH_SECRET", properties.getHashSecret(), ""));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpKeys otpKeys(OtpRedisProperties redis, OtpHasher hasher) {
+		return new OtpKeys(redis.getKeyPrefix(), hasher);
+	}
+
+	@Bean
+	RedisScript<List<Long>> otpIssueScript() {
+		return OtpStore.Scripts.script(OtpStore.ISSUE_SCRIPT);
+	}
+
+	@Bean
+	RedisScript<List<Long>> otpAttemptScript() {
+		return OtpStore.Scripts.script(OtpStore.ATTEMPT_SCRIPT);
+	}
+
+	@Bean
+	RedisScript<List<Long>> otpVerifyScript() {
+		return OtpStore.Scripts.script(OtpStore.VERIFY_SCRIPT);
+	}
+
+	@Bean
+	RedisScript<List<Long>> otpDiscardScript() {
+		return OtpStore.Scripts.script(OtpStore.DISCARD_SCRIPT);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RedisGuard otpRedisGuard(OtpRedisProperties redis) {
+		CircuitBreaker circuitBreaker = CircuitBreaker.of(REDIS_CIRCUIT_BREAKER, redis.circuitBreakerConfig());
+		return new RedisGuard(new CircuitRetryAfter(circuitBreaker, Clock.systemUTC()), redis.getCommandTimeout());
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	RedisTimeMeter otpRedisTimeMeter(ReactiveStringRedisTemplate redis) {
+		Mono<Long> time = redis.execute(connection -> connection.serverCommands().time())
+			.next()
+			.map(millis -> millis * 1000);
+		return new RedisTimeMeter(time, Duration.ofSeconds(30));
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	LettuceBuckets otpLettuceBuckets(ReactiveRedisConnectionFactory connectionFactory, RedisTimeMeter clock,
+			OtpRedisProperties redis) {
+		if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)) {
+			throw new IllegalStateException("The OTP rate limits need Lettuce (spring.data.redis.client-type=lettuce)");
+		}
+		LettuceBuckets buckets = new LettuceBuckets(lettuce.getRequiredNativeClient(), clock, redis.getCommandTimeout());
+		buckets.warmUp();
+		return buckets;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpStore otpStore(LettuceBuckets redis, OtpKeys keys, RedisGuard guard,
+			RedisScript<List<Long>> otpIssueScript, RedisScript<List<Long>> otpAttemptScript,
+			RedisScript<List<Long>> otpVerifyScript, RedisScript<List<Long>> otpDiscardScript) {
+		return new OtpStore(redis.scriptRunner(), keys, guard,
+				new OtpStore.Scripts(otpIssueScript, otpAttemptScript, otpVerifyScript, otpDiscardScript));
+	}
+
+}
