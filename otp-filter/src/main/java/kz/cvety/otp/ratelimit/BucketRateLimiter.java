@@ -86,6 +86,33 @@ public final class BucketRateLimiter {
 	}
 
 	/**
+	 * The decision the next request at {@code key} would get, without taking its token: tokens left, the wait for
+	 * the next one and the time until the bucket is full. A bucket Redis does not hold is full, and is not created.
+	 */
+	public Mono<RateLimitDecision> peek(LimitPolicy policy, String key) {
+		return this.guard.guard(policy.name() + "-peek", this.buckets.manager()
+			.flatMap(manager -> Mono.fromFuture(() -> manager.getProxyConfiguration(key)).flatMap(stored -> {
+				if (stored.isEmpty()) {
+					return Mono.just(new RateLimitDecision(policy.name(), true, policy.quota(), policy.quota(),
+							Duration.ZERO, Duration.ZERO, false));
+				}
+				return Mono.fromFuture(() -> bucket(manager, policy, key).asVerbose().estimateAbilityToConsume(1))
+					.map(result -> new RateLimitDecision(policy.name(), result.getValue().canBeConsumed(),
+							policy.quota(), result.getValue().getRemainingTokens(),
+							Duration.ofNanos(result.getValue().getNanosToWaitForRefill()),
+							Duration.ofNanos(result.getDiagnostics().calculateFullRefillingTime()), false));
+			})));
+	}
+
+	/**
+	 * Deletes the bucket at {@code key}, so it starts full, and forgets this instance's cached refusal of it.
+	 * @return whether Redis held the bucket
+	 */
+	public Mono<Boolean> clear(String key) {
+		return this.guard.guard("clear", this.buckets.delete(key)).doOnSuccess(done -> this.blocked.forget(key));
+	}
+
+	/**
 	 * Makes every bucket take its policy's current configuration on next use, and forgets cached refusals
 	 * decided under the old limits.
 	 */
