@@ -11,14 +11,18 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.util.function.SingletonSupplier;
 
 import kz.cvety.otp.OtpPolicyHolder;
 import kz.cvety.otp.actuate.OtpSupportEndpoint;
 import kz.cvety.otp.actuate.SupportCaller;
 import kz.cvety.otp.actuate.SupportCallerFilter;
+import kz.cvety.otp.edge.EdgeProperties;
+import kz.cvety.otp.edge.SupportEndpointExposureCheck;
 import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.redis.LettuceBuckets;
@@ -28,7 +32,8 @@ import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.web.RequestIdFilter;
 
 /**
- * The {@code otp} support endpoint, where ops expose it on the web.
+ * The {@code otp} support endpoint, where ops expose it on the web; in strict mode only on a management port of
+ * its own.
  */
 @AutoConfiguration(after = OtpAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
@@ -36,6 +41,12 @@ import kz.cvety.otp.web.RequestIdFilter;
 @ConditionalOnAvailableEndpoint(endpoint = OtpSupportEndpoint.class, exposure = EndpointExposure.WEB)
 @ConditionalOnBean({ OtpPolicyHolder.class, BucketRateLimiter.class, LettuceBuckets.class })
 public final class OtpSupportEndpointAutoConfiguration {
+
+	@Bean
+	@ConditionalOnProperty(prefix = EdgeProperties.PREFIX, name = "strict", havingValue = "true")
+	static SupportEndpointExposureCheck otpSupportEndpointExposureCheck(Environment environment) {
+		return new SupportEndpointExposureCheck(environment, OtpSupportEndpoint.ID);
+	}
 
 	@Bean
 	@ConditionalOnMissingBean
