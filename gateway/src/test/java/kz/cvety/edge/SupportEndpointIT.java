@@ -55,8 +55,10 @@ class SupportEndpointIT {
 	static void start() {
 		OtpApi.warmUpJvm();
 		sms = new SmsSink();
+		// The IP's and the global budget refill one token in 43 minutes, so "untouched" is an exact count.
 		gateway = GatewayInstance.start(sms.url(),
 				Map.of("cvety.otp.limits.send-per-phone", "3/1h", "cvety.otp.limits.verify-failures-per-phone", "4/1h",
+						"cvety.otp.limits.send-per-ip", "30/30d", "cvety.otp.limits.send-global", "1000/30d",
 						"cvety.otp.trusted-proxy-hops", "1"));
 		probe = new BucketProbe(TestRedis.url(), gateway.keyPrefix());
 	}
