@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * With no profile named and no Redis configured, the gateway runs the local profile on an embedded
- * redis-server, healthy, and stops that server on shutdown.
+ * redis-server, healthy, with the support endpoint on its main port, and stops that server on shutdown.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class LocalProfileIT {
@@ -39,6 +39,13 @@ class LocalProfileIT {
 				.get().uri("/actuator/health").exchange()
 				.expectStatus().isOk()
 				.expectBody().jsonPath("$.components.redis.status").isEqualTo("UP");
+			// The support endpoint is exposed on the main port here, and only here.
+			WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build()
+				.get().uri("/actuator/otp/{phone}", "8 701 123 45 67").exchange()
+				.expectStatus().isOk()
+				.expectBody().jsonPath("$.phone").isEqualTo("+77011234567")
+				.jsonPath("$.limits[0].name").isEqualTo("send-per-phone")
+				.jsonPath("$.verification_locked").isEqualTo(false);
 			assertThat(canConnect(redisPort)).isTrue();
 			assertThat(output).contains("Cvety Edge is running (local profile) at http://localhost:" + port)
 				.contains("embedded redis-server on 127.0.0.1:" + redisPort)

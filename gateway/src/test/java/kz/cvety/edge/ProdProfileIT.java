@@ -13,8 +13,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.NestedExceptionUtils;
+import org.springframework.http.MediaType;
+import org.springframework.test.json.JsonCompareMode;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 import kz.cvety.otp.testing.TestRedis;
@@ -50,7 +54,10 @@ class ProdProfileIT {
 				Arguments.of("cvety.otp.token-secret=short-secret", "cvety.otp.token-secret: is shorter than 32 bytes"),
 				Arguments.of("cvety.otp.sms.provider=log", "cvety.otp.sms.provider: is 'log'"),
 				Arguments.of("cvety.otp.test-numbers[+77010000000]=123456", "cvety.otp.test-numbers: 1 test number(s)"),
-				Arguments.of("cvety.otp.redis.fail-mode=open", "cvety.otp.redis.fail-mode: is 'open'"));
+				Arguments.of("cvety.otp.redis.fail-mode=open", "cvety.otp.redis.fail-mode: is 'open'"),
+				Arguments.of("management.endpoints.web.exposure.include=health,prometheus,otp",
+						"management.endpoints.web.exposure.include: exposes the 'otp' support endpoint on the public "
+								+ "port (management.server.port is not set to a port of its own)"));
 	}
 
 	@ParameterizedTest
@@ -78,6 +85,46 @@ class ProdProfileIT {
 			.findFirst()
 			.orElseThrow();
 		assertThat(startedLine).startsWith("{\"@timestamp\":").contains("\"log\":{\"level\":\"INFO\"");
+	}
+
+	@Test
+	void prodServesTheSupportEndpointOnItsManagementPortOnlyWithProblemAnswersAndTheAuditLine(CapturedOutput output) {
+		Map<String, String> settings = new LinkedHashMap<>(safeSettings());
+		settings.put("cvety.otp.redis.key-prefix", TestRedis.uniquePrefix());
+		settings.put("management.endpoints.web.exposure.include", "health,prometheus,otp");
+		settings.put("management.server.port", "0");
+		try (ConfigurableApplicationContext context = start(settings)) {
+			int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+			int managementPort = context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
+			assertThat(managementPort).isNotEqualTo(port);
+			WebTestClient management = client(managementPort);
+
+			management.get().uri("/actuator/otp/{phone}", "87011234567").exchange()
+				.expectStatus().isOk()
+				.expectBody()
+				.jsonPath("$.phone").isEqualTo("+77011234567")
+				.jsonPath("$.code.live").isEqualTo(false);
+			management.get().uri("/actuator/otp/{phone}", "12345").exchange()
+				.expectStatus().isBadRequest()
+				.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectBody().jsonPath("$.code").isEqualTo("invalid_phone");
+			management.delete().uri("/actuator/otp/{phone}", "+77011234567").header("X-Request-Id", "prod-unblock-1")
+				.exchange()
+				.expectStatus().isOk()
+				.expectBody().json("{\"phone\":\"+77011234567\",\"cleared\":[]}", JsonCompareMode.STRICT);
+			client(port).get().uri("/actuator/otp/{phone}", "+77011234567").exchange()
+				.expectStatus().isNotFound()
+				.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectBody().jsonPath("$.code").isEqualTo("not_found");
+			client(port).delete().uri("/actuator/otp/{phone}", "+77011234567").exchange().expectStatus().isNotFound();
+		}
+		assertThat(output).contains("otp.support.unblock phone=+7701***4567 cleared=none caller=127.0.0.1 "
+				+ "request_id=prod-unblock-1")
+			.doesNotContain("+77011234567");
+	}
+
+	private static WebTestClient client(int port) {
+		return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
 	}
 
 	private static Map<String, String> safeSettings() {

@@ -14,7 +14,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 /**
  * The library's packages depend one way, as docs/ARCHITECTURE.md draws them: auto-configuration on top, then
- * the web layer, the OTP service and admission, the feature packages, and the foundation every layer may use.
+ * the web layer and the actuator endpoint beside it, the OTP service and admission, the feature packages, and the
+ * foundation every layer may use.
  */
 class ArchitectureTest {
 
@@ -41,6 +42,7 @@ class ArchitectureTest {
 		layeredArchitecture().consideringOnlyDependenciesInLayers()
 			.layer("auto-configuration").definedBy(ROOT + ".autoconfigure..")
 			.layer("web").definedBy(ROOT + ".web..")
+			.layer("actuator").definedBy(ROOT + ".actuate..")
 			.layer("metrics").definedBy(ROOT + ".metrics..")
 			.layer("service").definedBy(ROOT)
 			.layer("admission").definedBy(ROOT + ".admission..")
@@ -49,11 +51,13 @@ class ArchitectureTest {
 			.layer("foundation").definedBy(ROOT + ".problem..", ROOT + ".resilience..", ROOT + ".support..")
 			.whereLayer("auto-configuration").mayNotBeAccessedByAnyLayer()
 			.whereLayer("web").mayOnlyBeAccessedByLayers("auto-configuration")
+			.whereLayer("actuator").mayOnlyBeAccessedByLayers("auto-configuration")
 			.whereLayer("metrics").mayOnlyBeAccessedByLayers("auto-configuration")
-			.whereLayer("service").mayOnlyBeAccessedByLayers("auto-configuration", "web", "metrics")
-			.whereLayer("admission").mayOnlyBeAccessedByLayers("auto-configuration", "web", "metrics", "service")
+			.whereLayer("service").mayOnlyBeAccessedByLayers("auto-configuration", "web", "actuator", "metrics")
+			.whereLayer("admission")
+			.mayOnlyBeAccessedByLayers("auto-configuration", "web", "actuator", "metrics", "service")
 			.whereLayer("features")
-			.mayOnlyBeAccessedByLayers("auto-configuration", "web", "metrics", "service", "admission")
+			.mayOnlyBeAccessedByLayers("auto-configuration", "web", "actuator", "metrics", "service", "admission")
 			.check(LIBRARY);
 	}
 

@@ -2,6 +2,8 @@ package kz.cvety.edge.backend;
 
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.circuitbreaker.resilience4j.ReactiveResilience4JCircuitBreakerFactory;
@@ -11,11 +13,14 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 import kz.cvety.edge.StrictStartupChecks;
+import kz.cvety.edge.SupportEndpointExposureCheck;
+import kz.cvety.otp.actuate.OtpSupportEndpoint;
 import kz.cvety.otp.web.ProblemExceptionHandler;
 
 /**
  * The backend every non-OTP route proxies to: its timeout and circuit breaker (also the verification hand-off's),
- * the {@code Retry-After} of its problem answers, and the strict start-up checks of the {@code prod} profile.
+ * the {@code Retry-After} of its problem answers, and the strict start-up checks of the {@code prod} profile
+ * (among them: the support endpoint only on a management port of its own).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(BackendProperties.class)
@@ -42,6 +47,14 @@ public class BackendConfiguration {
 	@ConditionalOnProperty(prefix = BackendProperties.PREFIX, name = "strict", havingValue = "true")
 	static StrictStartupChecks strictStartupChecks(Environment environment) {
 		return new StrictStartupChecks(environment);
+	}
+
+	/** In strict mode the support endpoint, where exposed on the web, must have a management port of its own. */
+	@Bean
+	@ConditionalOnProperty(prefix = BackendProperties.PREFIX, name = "strict", havingValue = "true")
+	@ConditionalOnAvailableEndpoint(endpoint = OtpSupportEndpoint.class, exposure = EndpointExposure.WEB)
+	static SupportEndpointExposureCheck supportEndpointExposureCheck(Environment environment) {
+		return new SupportEndpointExposureCheck(environment, OtpSupportEndpoint.ID);
 	}
 
 }

@@ -20,7 +20,7 @@ import kz.cvety.otp.store.OtpKeys;
  * Reads the tokens left in the gateways' buckets straight from Redis (test-side, blocking), to see which
  * limits a refused request did or did not charge.
  */
-final class BucketProbe implements AutoCloseable {
+public final class BucketProbe implements AutoCloseable {
 
 	private final RedisClient client;
 
@@ -30,19 +30,19 @@ final class BucketProbe implements AutoCloseable {
 
 	private final OtpKeys keys;
 
-	BucketProbe(String redisUrl, String keyPrefix) {
+	public BucketProbe(String redisUrl, String keyPrefix) {
 		this.client = RedisClient.create(redisUrl);
 		this.connection = this.client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
 		this.buckets = Bucket4jLettuce.casBasedBuilder(this.connection).build();
 		this.keys = new OtpKeys(keyPrefix, new OtpHasher(GatewayInstance.HASH_SECRET));
 	}
 
-	OtpKeys keys() {
+	public OtpKeys keys() {
 		return this.keys;
 	}
 
 	/** Tokens left in the bucket at {@code key}, or empty when the gateway never created it. */
-	Optional<Long> availableTokens(String key) {
+	public Optional<Long> availableTokens(String key) {
 		Optional<BucketConfiguration> stored = this.buckets.getProxyConfiguration(key);
 		return stored.map(configuration -> this.buckets.builder()
 			.build(key, () -> configuration)

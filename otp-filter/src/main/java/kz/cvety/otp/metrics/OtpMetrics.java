@@ -53,6 +53,9 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	/** Gauge: verified / sent over the last 15 minutes on this instance. */
 	public static final String CONVERSION_RATIO = "cvety.otp.conversion.ratio";
 
+	/** Counter of phones support unblocked through the {@code otp} actuator endpoint. */
+	public static final String SUPPORT_UNBLOCKS = "cvety.otp.support.unblocks";
+
 	private static final int WINDOW_MINUTES = 15;
 
 	private final MeterRegistry registry;
@@ -145,6 +148,14 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 			.tag("outcome", outcome)
 			.publishPercentileHistogram()
 			.register(this.registry)).record(took);
+	}
+
+	/** The counter of support unblocks, registered (at zero) on first call. */
+	public Counter supportUnblocks() {
+		return this.counters.computeIfAbsent(new MeterKey(SUPPORT_UNBLOCKS, "", null, null),
+				key -> Counter.builder(SUPPORT_UNBLOCKS)
+					.description("Phones whose code and per-phone buckets support cleared")
+					.register(this.registry));
 	}
 
 	/** Verified / sent over the last 15 minutes; NaN when nothing was sent. */

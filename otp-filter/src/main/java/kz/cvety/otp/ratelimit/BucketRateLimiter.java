@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import kz.cvety.otp.redis.LettuceBuckets;
-import kz.cvety.otp.support.LocalCaches;
 import kz.cvety.otp.resilience.RedisGuard;
+import kz.cvety.otp.support.LocalCaches;
 
 /**
  * Counts with bucket4j token buckets kept in Redis (async API only: nothing blocks the event loop). Refusals
@@ -83,6 +83,33 @@ public final class BucketRateLimiter {
 			.guard(policy.name() + "-refund",
 					this.buckets.manager().flatMap(manager -> Mono.fromFuture(() -> bucket(manager, policy, key).addTokens(1))))
 			.doOnSuccess(done -> this.blocked.forget(key));
+	}
+
+	/**
+	 * The decision the next request at {@code key} would get, without taking its token: tokens left, the wait for
+	 * the next one and the time until the bucket is full. A bucket Redis does not hold is full, and is not created.
+	 */
+	public Mono<RateLimitDecision> peek(LimitPolicy policy, String key) {
+		return this.guard.guard(policy.name() + "-peek", this.buckets.manager()
+			.flatMap(manager -> Mono.fromFuture(() -> manager.getProxyConfiguration(key)).flatMap(stored -> {
+				if (stored.isEmpty()) {
+					return Mono.just(new RateLimitDecision(policy.name(), true, policy.quota(), policy.quota(),
+							Duration.ZERO, Duration.ZERO, false));
+				}
+				return Mono.fromFuture(() -> bucket(manager, policy, key).asVerbose().estimateAbilityToConsume(1))
+					.map(result -> new RateLimitDecision(policy.name(), result.getValue().canBeConsumed(),
+							policy.quota(), result.getValue().getRemainingTokens(),
+							Duration.ofNanos(result.getValue().getNanosToWaitForRefill()),
+							Duration.ofNanos(result.getDiagnostics().calculateFullRefillingTime()), false));
+			})));
+	}
+
+	/**
+	 * Deletes the bucket at {@code key}, so it starts full, and forgets this instance's cached refusal of it.
+	 * @return whether Redis held the bucket
+	 */
+	public Mono<Boolean> clear(String key) {
+		return this.guard.guard("clear", this.buckets.delete(key)).doOnSuccess(done -> this.blocked.forget(key));
 	}
 
 	/**

@@ -83,6 +83,12 @@ public final class LettuceBuckets implements AutoCloseable {
 		});
 	}
 
+	/** Deletes {@code key} on the bucket connection; emits whether Redis held it. */
+	public Mono<Boolean> delete(String key) {
+		return this.connected.flatMap(connection -> Mono.fromCompletionStage(connection.api().delete(key)))
+			.map(deleted -> ((Long) deleted) > 0);
+	}
+
 	private static List<Long> integers(List<Object> values) {
 		List<Long> integers = new ArrayList<>(values.size());
 		for (Object value : values) {
