@@ -30,7 +30,7 @@ import static org.awaitility.Awaitility.await;
  * No debug bypass: against a live code, every other well-formed code is refused with 401 {@code otp_invalid}
  * (random ones, near misses one digit off, the seed backend's favourites such as 000000 and 123456, and a test
  * number's fixed code), each counting down the attempts; the issued code itself still verifies afterwards.
- * The attempt cap and failure budget are raised so one code takes many guesses; they are tested elsewhere.
+ * The attempt cap and failure budgets are raised so one code takes many guesses; they are tested elsewhere.
  */
 class HostileCodeGuessIT {
 
@@ -59,7 +59,8 @@ class HostileCodeGuessIT {
 		sms = new SmsSink();
 		Map<String, String> settings = new HashMap<>(HostileGateway.PATIENT_REDIS);
 		settings.putAll(Map.of("cvety.otp.max-attempts", String.valueOf(MAX_ATTEMPTS),
-				"cvety.otp.limits.verify-failures-per-phone", "100000/1h", "cvety.otp.limits.send-per-phone", "1000/1h",
+				"cvety.otp.limits.verify-failures-per-phone", "100000/1h", "cvety.otp.limits.verify-failures-per-ip",
+				"100000/1h", "cvety.otp.limits.send-per-prefix", "1000/1h", "cvety.otp.limits.send-per-phone", "1000/1h",
 				"cvety.otp.limits.send-per-ip", "1000/1m", "cvety.otp.test-numbers[" + TEST_NUMBER + "]",
 				TEST_NUMBER_CODE));
 		gateway = GatewayInstance.start(sms.url(), settings);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -28,7 +29,9 @@ class LimitConfigValidationIT {
 			"cvety.otp.limits.send-per-phone            | 10/xyz       | '10/xyz' is not a limit; write COUNT/DURATION such as 10/1m",
 			"cvety.otp.limits.send-per-ip               | 0/1m         | limit count must be at least 1, was 0",
 			"cvety.otp.limits.send-global               | 10/0s        | limit period must be positive",
-			"cvety.otp.limits.verify-failures-per-phone | ten per hour | 'ten per hour' is not a limit; write COUNT/DURATION" })
+			"cvety.otp.limits.verify-failures-per-phone | ten per hour | 'ten per hour' is not a limit; write COUNT/DURATION",
+			"cvety.otp.limits.send-per-prefix           | 30/1x        | '30/1x' is not a limit; write COUNT/DURATION",
+			"cvety.otp.limits.verify-failures-per-ip    | 0/1h         | limit count must be at least 1, was 0" })
 	void aBadLimitStopsStartUpNamingTheKeyAndTheReason(String key, String value, String reason, CapturedOutput output) {
 		assertThatThrownBy(() -> GatewayInstance.start("http://127.0.0.1:9/sms", Map.of(key, value)).close())
 			.isInstanceOf(RuntimeException.class);
@@ -36,6 +39,20 @@ class LimitConfigValidationIT {
 		assertThat(output).contains("APPLICATION FAILED TO START")
 			.contains("Failed to bind properties under '" + key + "'")
 			.contains(reason)
+			.doesNotContain("Started GatewayApplication");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "0", "9" })
+	void aRangeSuffixOutsideOneToEightDigitsStopsStartUpNamingTheKey(String digits, CapturedOutput output) {
+		assertThatThrownBy(() -> GatewayInstance
+			.start("http://127.0.0.1:9/sms", Map.of("cvety.otp.limits.prefix-suffix-digits", digits))
+			.close()).isInstanceOf(RuntimeException.class);
+
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			// Text or JSON lines, whichever format an earlier gateway in this JVM left the logging system in.
+			.containsPattern("\\\\?\"cvety\\.otp\\.limits\\.prefix-suffix-digits\\\\?\" from property source")
+			.contains("must be from 1 to 8 digits")
 			.doesNotContain("Started GatewayApplication");
 	}
 

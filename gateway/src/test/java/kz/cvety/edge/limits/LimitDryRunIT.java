@@ -71,4 +71,37 @@ class LimitDryRunIT {
 		}
 	}
 
+	@Test
+	void dryRunDecidesAndReportsTheRangeAndTheAddressGuessBudgetButNeverRefuses() {
+		OtpApi.warmUpJvm();
+		try (SmsSink sms = new SmsSink();
+				GatewayInstance gateway = GatewayInstance.start(sms.url(),
+						Map.of("cvety.otp.limits.dry-run", "true", "cvety.otp.trusted-proxy-hops", "1",
+								"cvety.otp.limits.send-per-prefix", "2/1h", "cvety.otp.limits.verify-failures-per-ip",
+								"2/1h"))) {
+			List<String> phones = IntStream.range(0, 4).mapToObj(i -> "+7701777000" + i).toList();
+
+			List<Answer> sends = IntStream.range(0, 4)
+				.mapToObj(i -> requestOtp(gateway.url(), phones.get(i), Map.of("X-Forwarded-For", "203.0.113." + (i + 1))))
+				.toList();
+			List<Answer> guesses = phones.stream()
+				.map(phone -> OtpApi.verify(gateway.url(), phone, LimitVerifyCapsIT.wrong(sms.lastCode(phone)),
+						Map.of("X-Forwarded-For", "198.51.100.9")))
+				.toList();
+
+			assertThat(sends).allSatisfy(answer -> assertThat(answer.status()).as(answer.toString()).isEqualTo(200));
+			assertThat(sends.subList(2, 4)).allSatisfy(answer -> {
+				assertThat(answer.header("RateLimit-Limit")).isEqualTo("2");
+				assertThat(answer.header("RateLimit-Remaining")).isEqualTo("0");
+			});
+			assertThat(guesses).allSatisfy(answer -> assertThat(answer.code()).as(answer.toString()).isEqualTo("otp_invalid"));
+			assertThat(sms.messages()).hasSize(4);
+			String metrics = gateway.client().get().uri("/actuator/prometheus").exchange()
+				.expectStatus().isOk()
+				.expectBody(String.class).returnResult().getResponseBody();
+			assertThat(metrics).contains("cvety_otp_limit_decisions_total{limit=\"send-per-prefix\",outcome=\"dry_run_refused\"")
+				.contains("cvety_otp_limit_decisions_total{limit=\"verify-failures-per-ip\",outcome=\"dry_run_refused\"");
+		}
+	}
+
 }

@@ -139,6 +139,58 @@ class LimitRefreshIT {
 	}
 
 	@Test
+	void refreshAppliesTheRangeLimitAndTheRangeWidthToLiveBuckets() throws IOException {
+		writeConfig("send-per-prefix: [2/1h]");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			assertThat(rangeSends(gateway, 0, 3)).isEqualTo(2);
+
+			writeConfig("send-per-prefix: [3/1h]");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+			assertThat(rangeSends(gateway, 3, 2)).as("what the range used counts against the new limit").isEqualTo(1);
+
+			writeConfig("send-per-prefix: [3/1h]\n      prefix-suffix-digits: 2");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+			assertThat(rangeSends(gateway, 100, 4)).as("a range of 100 numbers, new to its bucket").isEqualTo(3);
+		}
+	}
+
+	@Test
+	void refreshAppliesTheAddressGuessBudget() throws IOException {
+		writeConfig("verify-failures-per-ip: [1/1h]");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			assertThat(wrongGuess(gateway).code()).isEqualTo("otp_invalid");
+			assertThat(wrongGuess(gateway).limit()).isEqualTo("verify-failures-per-ip");
+
+			writeConfig("verify-failures-per-ip: [3/1h]");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+
+			assertThat(wrongGuess(gateway).code()).isEqualTo("otp_invalid");
+			assertThat(wrongGuess(gateway).code()).isEqualTo("otp_invalid");
+			assertThat(wrongGuess(gateway).limit()).isEqualTo("verify-failures-per-ip");
+		}
+	}
+
+	/** Sends a code to {@code count} numbers of the range {@code +7701555....} from {@code first}; returns how many were admitted. */
+	static long rangeSends(GatewayInstance gateway, int first, int count) {
+		long admitted = 0;
+		for (int i = first; i < first + count; i++) {
+			Answer answer = requestOtp(gateway.url(), String.format("+7701555%04d", i));
+			assertThat(answer.status()).as(answer.toString()).isIn(200, 429);
+			if (answer.status() == 200) {
+				admitted++;
+			}
+		}
+		return admitted;
+	}
+
+	/** A code for a new phone, then one wrong guess at it from this test's address. */
+	Answer wrongGuess(GatewayInstance gateway) {
+		String phone = newPhone();
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
+		return OtpApi.verify(gateway.url(), phone, LimitVerifyCapsIT.wrong(sms.lastCode(phone)));
+	}
+
+	@Test
 	void refreshIsNotExposedInProd() {
 		Map<String, String> settings = GatewayInstance.defaults(sms.url(), TestRedis.uniquePrefix());
 		settings.put("spring.profiles.active", "prod");
@@ -165,6 +217,15 @@ class LimitRefreshIT {
 		Map<String, String> settings = new LinkedHashMap<>(GatewayInstance.defaults(sms.url(), prefix));
 		settings.put("spring.config.additional-location", "file:" + this.config.toAbsolutePath() + "/");
 		return settings;
+	}
+
+	void writeConfig(String limits) throws IOException {
+		Files.writeString(this.config.resolve("application.yml"), """
+				cvety:
+				  otp:
+				    limits:
+				      %s
+				""".formatted(limits));
 	}
 
 	void writeLimits(String sendPerPhone) throws IOException {

@@ -115,9 +115,10 @@ class LimitScaleOutIT {
 			assertThat(smsTo(new HashSet<>(phones))).isEqualTo(5);
 			for (int i = 0; i < 20; i++) {
 				if (answers.get(i).status() == 429) {
-					// Refused by the last limit: the phone's and the client's tokens were given back.
-					assertThat(probe.availableTokens(probe.keys().sendPerPhone(phones.get(i)))).contains(10L);
-					assertThat(probe.availableTokens(probe.keys().sendPerIp("10.2.0." + i))).contains(30L);
+					// Refused by the last limit: the phone's and the client's tokens were given back. A refusal the
+					// instance already knew of (cached) asked no bucket at all: no bucket is as good as a full one.
+					assertThat(probe.availableTokens(probe.keys().sendPerPhone(phones.get(i))).orElse(10L)).isEqualTo(10L);
+					assertThat(probe.availableTokens(probe.keys().sendPerIp("10.2.0." + i)).orElse(30L)).isEqualTo(30L);
 				}
 			}
 		}

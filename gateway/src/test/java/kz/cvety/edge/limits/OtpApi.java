@@ -47,11 +47,16 @@ public final class OtpApi {
 	private OtpApi() {
 	}
 
-	/** A valid Kazakh mobile number no other call of this JVM returns. */
+	/**
+	 * A valid Kazakh mobile number no other call of this JVM returns. Consecutive calls land in different number
+	 * ranges (operator, then the first three subscriber digits), as real customers do, so that tests of other
+	 * limits never meet {@code send-per-prefix}: a range comes round again only every 12,000 calls.
+	 */
 	public static String newPhone() {
 		long subscriber = SUBSCRIBERS.incrementAndGet() % 10_000_000;
 		String operator = OPERATORS[(int) (subscriber % OPERATORS.length)];
-		return String.format("+7%s%07d", operator, subscriber);
+		long rest = subscriber / OPERATORS.length;
+		return String.format("+7%s%03d%04d", operator, rest % 1000, rest / 1000);
 	}
 
 	public static Answer requestOtp(String baseUrl, String phone) {
@@ -81,8 +86,18 @@ public final class OtpApi {
 	}
 
 	public static CompletableFuture<Answer> verifyAsync(String baseUrl, String phone, String code) {
+		return verifyAsync(baseUrl, phone, code, Map.of());
+	}
+
+	/** A verification with extra headers, e.g. {@code X-Forwarded-For} to pose as a client. */
+	public static Answer verify(String baseUrl, String phone, String code, Map<String, String> headers) {
+		return join(verifyAsync(baseUrl, phone, code, headers));
+	}
+
+	public static CompletableFuture<Answer> verifyAsync(String baseUrl, String phone, String code,
+			Map<String, String> headers) {
 		return post(baseUrl + "/api/auth/verify-otp", "{\"phone\":\"" + phone + "\",\"otp_code\":\"" + code + "\"}",
-				Map.of());
+				headers);
 	}
 
 	public static Answer post(String url, String body) {

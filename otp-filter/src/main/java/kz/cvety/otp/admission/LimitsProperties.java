@@ -3,12 +3,15 @@ package kz.cvety.otp.admission;
 import java.util.ArrayList;
 import java.util.List;
 
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
+import kz.cvety.otp.phone.NumberRange;
 import kz.cvety.otp.ratelimit.Limit;
 import kz.cvety.otp.ratelimit.Refill;
 
@@ -27,17 +30,30 @@ public class LimitsProperties {
 	@NotEmpty
 	private List<Limit> sendPerPhone = new ArrayList<>(List.of(Limit.valueOf("10/1m")));
 
-	/** Codes requested per client IP, whatever the phone. */
+	/** Codes sent per number range (see prefix-suffix-digits), whatever the client IP: stops a ring walking a range. */
 	@NotEmpty
-	private List<Limit> sendPerIp = new ArrayList<>(List.of(Limit.valueOf("30/1m")));
+	private List<Limit> sendPerPrefix = new ArrayList<>(List.of(Limit.valueOf("30/1h")));
 
-	/** Codes sent by the whole gateway fleet: the SMS budget against pumping. */
+	/** Trailing digits a phone number drops to give its range: 4 makes ranges of 10,000 numbers. */
+	@Min(value = NumberRange.MIN_SUFFIX_DIGITS, message = "must be from 1 to 8 digits")
+	@Max(value = NumberRange.MAX_SUFFIX_DIGITS, message = "must be from 1 to 8 digits")
+	private int prefixSuffixDigits = 4;
+
+	/** Codes requested per client IP, whatever the phone; the daily limit caps one address's bill. */
 	@NotEmpty
-	private List<Limit> sendGlobal = new ArrayList<>(List.of(Limit.valueOf("1000/1m")));
+	private List<Limit> sendPerIp = new ArrayList<>(List.of(Limit.valueOf("30/1m"), Limit.valueOf("2000/1d")));
+
+	/** Codes sent by the whole gateway fleet: the SMS budget against pumping, with a daily cap on the bill. */
+	@NotEmpty
+	private List<Limit> sendGlobal = new ArrayList<>(List.of(Limit.valueOf("1000/1m"), Limit.valueOf("20000/1d")));
 
 	/** Failed verifications per phone across codes, so new codes do not buy unlimited guesses. */
 	@NotEmpty
 	private List<Limit> verifyFailuresPerPhone = new ArrayList<>(List.of(Limit.valueOf("10/1h")));
+
+	/** Failed verifications per client IP across all phones, so one address cannot spray guesses at many codes. */
+	@NotEmpty
+	private List<Limit> verifyFailuresPerIp = new ArrayList<>(List.of(Limit.valueOf("100/1h")));
 
 	/** How buckets refill: greedy (a token at a time, smooth) or interval (all at once each period). */
 	@NotNull
@@ -52,6 +68,22 @@ public class LimitsProperties {
 
 	public void setSendPerPhone(List<Limit> sendPerPhone) {
 		this.sendPerPhone = sendPerPhone;
+	}
+
+	public List<Limit> getSendPerPrefix() {
+		return this.sendPerPrefix;
+	}
+
+	public void setSendPerPrefix(List<Limit> sendPerPrefix) {
+		this.sendPerPrefix = sendPerPrefix;
+	}
+
+	public int getPrefixSuffixDigits() {
+		return this.prefixSuffixDigits;
+	}
+
+	public void setPrefixSuffixDigits(int prefixSuffixDigits) {
+		this.prefixSuffixDigits = prefixSuffixDigits;
 	}
 
 	public List<Limit> getSendPerIp() {
@@ -76,6 +108,14 @@ public class LimitsProperties {
 
 	public void setVerifyFailuresPerPhone(List<Limit> verifyFailuresPerPhone) {
 		this.verifyFailuresPerPhone = verifyFailuresPerPhone;
+	}
+
+	public List<Limit> getVerifyFailuresPerIp() {
+		return this.verifyFailuresPerIp;
+	}
+
+	public void setVerifyFailuresPerIp(List<Limit> verifyFailuresPerIp) {
+		this.verifyFailuresPerIp = verifyFailuresPerIp;
 	}
 
 	public Refill getRefill() {

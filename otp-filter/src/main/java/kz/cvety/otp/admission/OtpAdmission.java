@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import kz.cvety.otp.phone.PhoneMasker;
@@ -20,9 +21,9 @@ import kz.cvety.otp.store.OtpStore;
 
 /**
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
- * per IP, global); a refused send takes no token of any other limit. Verifications need one of the code's
- * attempts and then a token of the phone's failed-verification budget (given back unless the code turns out
- * wrong).
+ * per number range, per IP, global); verifications need one of the code's attempts and then a token of each
+ * failed-verification budget (per phone, per IP), given back unless the code turns out wrong. A refused request
+ * takes no token of any other limit.
  */
 public final class OtpAdmission {
 
@@ -53,37 +54,43 @@ public final class OtpAdmission {
 	 */
 	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, String phone, String ip) {
 		List<Step> steps = sendSteps(policies, phone, ip);
-		// A key already known to be blocked refuses before any other limit spends a token or a Redis call.
-		for (Step step : steps) {
-			RateLimitDecision cached = this.limiter.cachedRefusal(step.key());
-			if (cached != null && !policies.dryRun()) {
-				return Mono.error(refusal(phone, cached, List.of(cached)));
-			}
+		ProblemException cached = cachedRefusal(policies, steps, OtpAdmission::rateLimited);
+		if (cached != null) {
+			return Mono.error(cached);
 		}
-		return consumeInOrder(policies, steps, 0, new ArrayList<>(), phone)
+		return consumeInOrder(policies, steps, 0, new ArrayList<>(), "send", phone, OtpAdmission::rateLimited)
 			.map(decisions -> new SendAdmission(decisions, () -> giveBack(steps, decisions)));
 	}
 
+	/**
+	 * Narrow to wide: the phone and its range are where a ring walking numbers is stopped, so it never spends
+	 * the per-IP tokens of a carrier address many customers share, and only a send every other limit admits
+	 * touches the fleet's budget, the hottest key and the one a refusal hurts everyone on.
+	 */
 	private List<Step> sendSteps(OtpLimitPolicies policies, String phone, String ip) {
 		return List.of(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone)),
+				new Step(policies.sendPerPrefix(), this.keys.sendPerPrefix(policies.rangeOf(phone))),
 				new Step(policies.sendPerIp(), this.keys.sendPerIp(ip)),
 				new Step(policies.sendGlobal(), this.keys.sendGlobal()));
 	}
 
 	/**
-	 * Reserves one attempt of the phone's live code, then takes a token of the phone's failed-verification
-	 * budget, or refuses: 401 {@code otp_expired}, 429 {@code otp_attempts_exhausted}, 429 {@code verify_locked}.
+	 * Reserves one attempt of the phone's live code, then takes a token of the phone's and of the client IP's
+	 * failed-verification budgets, or refuses: 401 {@code otp_expired}, 429 {@code otp_attempts_exhausted},
+	 * 429 {@code verify_locked} (the phone's budget), 429 {@code rate_limited} (the IP's).
 	 */
-	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, String phone, int maxAttempts) {
-		LimitPolicy budget = policies.verifyFailuresPerPhone();
-		String budgetKey = this.keys.verifyFailuresPerPhone(phone);
-		RateLimitDecision cached = this.limiter.cachedRefusal(budgetKey);
-		if (cached != null && !policies.dryRun()) {
-			return Mono.error(locked(cached));
+	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, String phone, String ip, int maxAttempts) {
+		// The phone's budget answers first: its lock is what the customer must hear about (a new code does not
+		// lift it), and at the defaults it is the longer wait, so its Retry-After is the honest one.
+		List<Step> budgets = List.of(new Step(policies.verifyFailuresPerPhone(), this.keys.verifyFailuresPerPhone(phone)),
+				new Step(policies.verifyFailuresPerIp(), this.keys.verifyFailuresPerIp(ip)));
+		ProblemException cached = cachedRefusal(policies, budgets, OtpAdmission::verifyRefusal);
+		if (cached != null) {
+			return Mono.error(cached);
 		}
-		// The attempt comes first: guesses at a dead or missing code never touch the budget, so a burst of them
-		// cannot lock the phone with refusals that never evaluated anything. A locked phone's reserved attempt is
-		// simply spent.
+		// The attempt comes first: guesses at a dead or missing code never touch the budgets, so a burst of them
+		// cannot lock the phone or the address with refusals that never evaluated anything. A refused request's
+		// reserved attempt is simply spent.
 		return this.store.reserveAttempt(phone, maxAttempts).flatMap(reservation -> switch (reservation.status()) {
 			case NO_CODE -> Mono.error(ProblemException
 				.of(ProblemCode.OTP_EXPIRED, "There is no live code for this phone; request a new one.")
@@ -95,14 +102,38 @@ public final class OtpAdmission {
 				.headers(RateLimitHeaders.of(List.of(new RateLimitDecision(MAX_ATTEMPTS, false, maxAttempts, 0,
 						reservation.codeTtl(), reservation.codeTtl(), false))))
 				.build());
-			case ADMITTED -> this.limiter.tryConsume(budget, budgetKey).flatMap(decision -> {
-				this.listener.decided(decision, policies.dryRun());
-				if (!decision.allowed() && !policies.dryRun()) {
-					return Mono.error(locked(decision));
-				}
-				return Mono.just(new VerifyAdmission(decision, reservation, () -> this.limiter.refund(budget, budgetKey)));
-			});
+			case ADMITTED -> consumeInOrder(policies, budgets, 0, new ArrayList<>(), "verify", phone,
+					OtpAdmission::verifyRefusal)
+				.map(decisions -> new VerifyAdmission(decisions, reservation, () -> giveBack(budgets, decisions)));
 		});
+	}
+
+	private @Nullable ProblemException cachedRefusal(OtpLimitPolicies policies, List<Step> steps, Refusal refusal) {
+		if (policies.dryRun()) {
+			return null;
+		}
+		// A key already known to be blocked refuses before any other limit spends a token or a Redis call.
+		for (Step step : steps) {
+			RateLimitDecision cached = this.limiter.cachedRefusal(step.key());
+			if (cached != null) {
+				return refusal.of(cached, List.of(cached));
+			}
+		}
+		return null;
+	}
+
+	private static ProblemException verifyRefusal(RateLimitDecision decision, List<RateLimitDecision> reported) {
+		if (OtpLimitPolicies.VERIFY_FAILURES_PER_PHONE.equals(decision.limitName())) {
+			return locked(decision);
+		}
+		return ProblemException
+			.of(ProblemCode.RATE_LIMITED, "Too many wrong codes were entered from this network ("
+					+ decision.limitName() + "); wait before retrying.")
+			.limit(decision.limitName())
+			.retryAfter(decision.retryAfter())
+			.headers(RateLimitHeaders.of(reported))
+			.cached(decision.cached())
+			.build();
 	}
 
 	/**
@@ -129,7 +160,7 @@ public final class OtpAdmission {
 	}
 
 	private Mono<List<RateLimitDecision>> consumeInOrder(OtpLimitPolicies policies, List<Step> steps, int index,
-			List<RateLimitDecision> taken, String phone) {
+			List<RateLimitDecision> taken, String operation, String phone, Refusal refusal) {
 		if (index == steps.size()) {
 			return Mono.just(List.copyOf(taken));
 		}
@@ -138,16 +169,16 @@ public final class OtpAdmission {
 			this.listener.decided(decision, policies.dryRun());
 			if (decision.allowed() || policies.dryRun()) {
 				if (!decision.allowed()) {
-					logger.info("OTP send for " + PhoneMasker.mask(phone) + " would be refused by " + step.policy().name()
-							+ " (dry run)");
+					logger.info("OTP " + operation + " for " + PhoneMasker.mask(phone) + " would be refused by "
+							+ step.policy().name() + " (dry run)");
 				}
 				List<RateLimitDecision> next = new ArrayList<>(taken);
 				next.add(decision);
-				return consumeInOrder(policies, steps, index + 1, next, phone);
+				return consumeInOrder(policies, steps, index + 1, next, operation, phone, refusal);
 			}
 			List<RateLimitDecision> reported = new ArrayList<>(taken);
 			reported.add(decision);
-			return giveBack(steps, taken).then(Mono.error(refusal(phone, decision, reported)));
+			return giveBack(steps, taken).then(Mono.error(refusal.of(decision, reported)));
 		});
 	}
 
@@ -162,7 +193,7 @@ public final class OtpAdmission {
 		return refunds;
 	}
 
-	private ProblemException refusal(String phone, RateLimitDecision decision, List<RateLimitDecision> reported) {
+	private static ProblemException rateLimited(RateLimitDecision decision, List<RateLimitDecision> reported) {
 		return ProblemException
 			.of(ProblemCode.RATE_LIMITED, "Too many code requests (" + decision.limitName() + "); wait before retrying.")
 			.limit(decision.limitName())
@@ -173,6 +204,14 @@ public final class OtpAdmission {
 	}
 
 	private record Step(LimitPolicy policy, String key) {
+	}
+
+	/** The answer to a refusing decision, given the decisions taken so far and it. */
+	@FunctionalInterface
+	private interface Refusal {
+
+		ProblemException of(RateLimitDecision decision, List<RateLimitDecision> reported);
+
 	}
 
 	/** Hears every limit decision, for metrics. */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import kz.cvety.otp.phone.NumberRange;
 import kz.cvety.otp.ratelimit.Limit;
 import kz.cvety.otp.ratelimit.LimitPolicy;
 import kz.cvety.otp.ratelimit.Refill;
@@ -12,16 +13,23 @@ import kz.cvety.otp.ratelimit.Refill;
  * The OTP limits as the request path reads them: immutable, swapped whole on refresh.
  *
  * @param sendPerPhone codes per phone (with the resend cooldown as one more limit, if set)
+ * @param sendPerPrefix codes per number range
  * @param sendPerIp codes per client IP
  * @param sendGlobal the fleet-wide SMS budget
  * @param verifyFailuresPerPhone failed verifications per phone across codes
+ * @param verifyFailuresPerIp failed verifications per client IP across phones
+ * @param prefixSuffixDigits trailing digits a phone drops to give its number range
  * @param dryRun decide and report, never refuse
  */
-public record OtpLimitPolicies(LimitPolicy sendPerPhone, LimitPolicy sendPerIp, LimitPolicy sendGlobal,
-		LimitPolicy verifyFailuresPerPhone, boolean dryRun) {
+public record OtpLimitPolicies(LimitPolicy sendPerPhone, LimitPolicy sendPerPrefix, LimitPolicy sendPerIp,
+		LimitPolicy sendGlobal, LimitPolicy verifyFailuresPerPhone, LimitPolicy verifyFailuresPerIp,
+		int prefixSuffixDigits, boolean dryRun) {
 
 	/** Limit name of the per-phone send limit in answers and metrics. */
 	public static final String SEND_PER_PHONE = "send-per-phone";
+
+	/** Limit name of the per-number-range send limit. */
+	public static final String SEND_PER_PREFIX = "send-per-prefix";
 
 	/** Limit name of the per-IP send limit. */
 	public static final String SEND_PER_IP = "send-per-ip";
@@ -32,6 +40,20 @@ public record OtpLimitPolicies(LimitPolicy sendPerPhone, LimitPolicy sendPerIp, 
 	/** Limit name of the per-phone failed-verification budget. */
 	public static final String VERIFY_FAILURES_PER_PHONE = "verify-failures-per-phone";
 
+	/** Limit name of the per-IP failed-verification budget. */
+	public static final String VERIFY_FAILURES_PER_IP = "verify-failures-per-ip";
+
+	/** Every limit name, in the order a request meets them. */
+	public static final List<String> NAMES = List.of(SEND_PER_PHONE, SEND_PER_PREFIX, SEND_PER_IP, SEND_GLOBAL,
+			VERIFY_FAILURES_PER_PHONE, VERIFY_FAILURES_PER_IP);
+
+	public OtpLimitPolicies {
+		if (prefixSuffixDigits < NumberRange.MIN_SUFFIX_DIGITS || prefixSuffixDigits > NumberRange.MAX_SUFFIX_DIGITS) {
+			throw new IllegalArgumentException(LimitsProperties.PREFIX + ".prefix-suffix-digits must be from "
+					+ NumberRange.MIN_SUFFIX_DIGITS + " to " + NumberRange.MAX_SUFFIX_DIGITS + ", was " + prefixSuffixDigits);
+		}
+	}
+
 	/** Builds the policies from bound properties; a non-zero cooldown becomes a 1-per-cooldown phone limit. */
 	public static OtpLimitPolicies from(LimitsProperties properties, Duration resendCooldown) {
 		List<Limit> perPhone = new ArrayList<>(properties.getSendPerPhone());
@@ -40,10 +62,17 @@ public record OtpLimitPolicies(LimitPolicy sendPerPhone, LimitPolicy sendPerIp, 
 		}
 		Refill refill = properties.getRefill();
 		return new OtpLimitPolicies(new LimitPolicy(SEND_PER_PHONE, perPhone, refill),
+				new LimitPolicy(SEND_PER_PREFIX, properties.getSendPerPrefix(), refill),
 				new LimitPolicy(SEND_PER_IP, properties.getSendPerIp(), refill),
 				new LimitPolicy(SEND_GLOBAL, properties.getSendGlobal(), refill),
 				new LimitPolicy(VERIFY_FAILURES_PER_PHONE, properties.getVerifyFailuresPerPhone(), refill),
-				properties.isDryRun());
+				new LimitPolicy(VERIFY_FAILURES_PER_IP, properties.getVerifyFailuresPerIp(), refill),
+				properties.getPrefixSuffixDigits(), properties.isDryRun());
+	}
+
+	/** The number range {@code phone} (E.164) counts against in {@link #sendPerPrefix()}. */
+	public String rangeOf(String phone) {
+		return NumberRange.of(phone, this.prefixSuffixDigits);
 	}
 
 }

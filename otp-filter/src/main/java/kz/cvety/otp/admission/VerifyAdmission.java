@@ -1,5 +1,6 @@
 package kz.cvety.otp.admission;
 
+import java.util.List;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -9,26 +10,26 @@ import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.store.AttemptReservation;
 
 /**
- * An admitted verify-otp: the code's reserved attempt and the failed-verification token it took, and how to
- * settle that token once it has ended.
+ * An admitted verify-otp: the code's reserved attempt and the failed-verification tokens it took (per phone,
+ * per IP), and how to settle them once it has ended.
  */
 public final class VerifyAdmission {
 
-	private final RateLimitDecision budget;
+	private final List<RateLimitDecision> decisions;
 
 	private final AttemptReservation reservation;
 
 	private final Supplier<Mono<Void>> refund;
 
-	VerifyAdmission(RateLimitDecision budget, AttemptReservation reservation, Supplier<Mono<Void>> refund) {
-		this.budget = budget;
+	VerifyAdmission(List<RateLimitDecision> decisions, AttemptReservation reservation, Supplier<Mono<Void>> refund) {
+		this.decisions = decisions;
 		this.reservation = reservation;
 		this.refund = refund;
 	}
 
-	/** The failed-verification budget decision. */
-	public RateLimitDecision budget() {
-		return this.budget;
+	/** The decisions of the failed-verification budgets, for the {@code RateLimit-*} headers. */
+	public List<RateLimitDecision> decisions() {
+		return this.decisions;
 	}
 
 	/** The reserved attempt of the phone's live code. */
@@ -37,11 +38,11 @@ public final class VerifyAdmission {
 	}
 
 	/**
-	 * Gives the failed-verification token back unless the code was wrong ({@link VerifyOutcome#INVALID}): a
+	 * Gives the failed-verification tokens back unless the code was wrong ({@link VerifyOutcome#INVALID}): a
 	 * verified code, or none to check, is no failed verification. A budget that refused in dry run took none.
 	 */
 	public Mono<Void> settle(@Nullable VerifyOutcome outcome) {
-		return (outcome != VerifyOutcome.INVALID && this.budget.allowed()) ? Mono.defer(this.refund) : Mono.empty();
+		return (outcome != VerifyOutcome.INVALID) ? Mono.defer(this.refund) : Mono.empty();
 	}
 
 }

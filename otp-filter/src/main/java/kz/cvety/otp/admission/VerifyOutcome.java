@@ -24,6 +24,9 @@ public enum VerifyOutcome {
 	/** The phone's failed-verification budget was spent. */
 	LOCKED("locked"),
 
+	/** The client IP's failed-verification budget was spent. */
+	RATE_LIMITED("rate_limited"),
+
 	/** Redis could not be asked. */
 	STORE_UNAVAILABLE("store_unavailable");
 
@@ -47,6 +50,7 @@ public enum VerifyOutcome {
 			case OTP_EXPIRED -> EXPIRED;
 			case OTP_ATTEMPTS_EXHAUSTED -> EXHAUSTED;
 			case VERIFY_LOCKED -> LOCKED;
+			case RATE_LIMITED -> RATE_LIMITED;
 			case STORE_UNAVAILABLE -> STORE_UNAVAILABLE;
 			default -> null;
 		};

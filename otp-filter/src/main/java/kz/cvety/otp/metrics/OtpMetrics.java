@@ -38,7 +38,7 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	 */
 	public static final String SENDS = "cvety.otp.sends";
 
-	/** Counter of verify-otp, tag {@code outcome}: verified, invalid, expired, exhausted, locked. */
+	/** Counter of verify-otp, tag {@code outcome}: verified, invalid, expired, exhausted, locked, rate_limited. */
 	public static final String VERIFICATIONS = "cvety.otp.verifications";
 
 	/** Counter of limit decisions, tags {@code limit}, {@code outcome}, {@code source}. */
@@ -92,11 +92,10 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 		for (String outcome : List.of("sent", "failed", "unconfirmed", "test_number")) {
 			sendCounter(outcome);
 		}
-		for (String outcome : List.of("verified", "invalid", "expired", "exhausted", "locked")) {
+		for (String outcome : List.of("verified", "invalid", "expired", "exhausted", "locked", "rate_limited")) {
 			verifyCounter(outcome);
 		}
-		for (String limit : List.of(OtpLimitPolicies.SEND_PER_PHONE, OtpLimitPolicies.SEND_PER_IP,
-				OtpLimitPolicies.SEND_GLOBAL, OtpLimitPolicies.VERIFY_FAILURES_PER_PHONE)) {
+		for (String limit : OtpLimitPolicies.NAMES) {
 			decisionCounter(limit, "admitted", "redis");
 			decisionCounter(limit, "refused", "redis");
 		}
@@ -110,7 +109,7 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 		}
 	}
 
-	/** Counts a verify-otp outcome: verified, invalid, expired, exhausted or locked. */
+	/** Counts a verify-otp outcome: verified, invalid, expired, exhausted, locked or rate_limited. */
 	public void verify(VerifyOutcome outcome) {
 		verifyCounter(outcome.tag()).increment();
 		if (outcome == VerifyOutcome.VERIFIED) {

@@ -3,7 +3,7 @@ package kz.cvety.otp.store;
 /**
  * Builds every Redis key of the OTP feature, in one place. A phone's keys share one {hash tag}, so they land on
  * one Redis Cluster slot and one script may touch them all; no script spans two phones. The tag is a keyed
- * hash of the phone (or IP), never the number itself, so a Redis dump reveals no phone numbers.
+ * hash of the phone (or IP, or number range), never the value itself, so a Redis dump reveals no phone numbers.
  */
 public final class OtpKeys {
 
@@ -36,7 +36,17 @@ public final class OtpKeys {
 
 	/** The client IP's send-limit bucket. */
 	public String sendPerIp(String ip) {
-		return this.prefix + "ip:{" + this.hasher.keyTag(ip) + "}:send";
+		return ipKey(ip, "send");
+	}
+
+	/** The client IP's failed-verification bucket, across phones; same slot as its send bucket. */
+	public String verifyFailuresPerIp(String ip) {
+		return ipKey(ip, "verify-failures");
+	}
+
+	/** The number range's send-limit bucket: {@code cvety:prefix:{tag}:send}, each range on its own slot. */
+	public String sendPerPrefix(String range) {
+		return this.prefix + "prefix:{" + this.hasher.keyTag(range) + "}:send";
 	}
 
 	/** The fleet-wide SMS budget bucket. */
@@ -47,6 +57,10 @@ public final class OtpKeys {
 	/** A bucket of a generic limit on a proxied route, keyed by IP or header value. */
 	public String generic(String limitName, String key) {
 		return this.prefix + "rl:" + limitName + ":{" + this.hasher.keyTag(key) + "}";
+	}
+
+	private String ipKey(String ip, String suffix) {
+		return this.prefix + "ip:{" + this.hasher.keyTag(ip) + "}:" + suffix;
 	}
 
 	private String phoneKey(String phone, String suffix) {

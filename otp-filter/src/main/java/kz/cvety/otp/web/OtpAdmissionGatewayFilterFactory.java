@@ -88,11 +88,11 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	private Mono<Void> verify(ServerWebExchange exchange, GatewayFilterChain chain, OtpPolicy policy,
 			OtpRequest request, String phone, ClientIp client) {
 		checkCodeFormat(request.otpCode(), policy.codeLength());
-		return this.admission.admitVerify(policy.limits(), phone, policy.maxAttempts())
+		return this.admission.admitVerify(policy.limits(), phone, client.limitKey(), policy.maxAttempts())
 			.doOnError(refused -> recordVerify(exchange, phone, null, refused))
 			.flatMap(admitted -> {
 				OtpExchange otp = new OtpExchange(policy, request, phone, client.address(), admitted.reservation(),
-						List.of(admitted.budget()));
+						admitted.decisions());
 				return settling(proceed(exchange, chain, otp), () -> admitted.settle(otp.verifyOutcome()))
 					.doOnSuccess(done -> recordVerify(exchange, phone, otp.verifyOutcome(), null))
 					.doOnError(failed -> recordVerify(exchange, phone, otp.verifyOutcome(), failed));
@@ -146,7 +146,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 		/** request-otp: the send limits. */
 		SEND,
 
-		/** verify-otp: the failed-verification budget and the code's attempt cap. */
+		/** verify-otp: the code's attempt cap and the failed-verification budgets. */
 		VERIFY
 
 	}

@@ -25,8 +25,8 @@ import kz.cvety.otp.store.OtpStore;
 import kz.cvety.otp.web.OtpRequestReader;
 
 /**
- * Runs one throwaway pass through the OTP path (JSON reading, phone parsing, a bucket and a script on
- * throwaway keys) once the application has started and before it reports ready for traffic. A cold JVM's
+ * Runs one throwaway pass through the OTP path (JSON reading, phone parsing and its number range, a bucket and
+ * a script on throwaway keys) once the application has started and before it reports ready for traffic. A cold JVM's
  * first requests otherwise load classes, libphonenumber metadata and Lua scripts inside the Redis step
  * timeout, and a burst of such timeouts right after a deploy would open the Redis circuit for everyone.
  */
@@ -57,10 +57,12 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 		OtpPolicy policy = this.policies.get();
 		new OtpRequestReader().readVerify("{\"phone\":\"+77000000000\",\"otp_code\":\"000000\"}"
 			.getBytes(StandardCharsets.UTF_8));
-		policy.phones().toE164("8 700 000 00 00");
+		String phone = policy.phones().toE164("8 700 000 00 00");
+		policy.limits().rangeOf(phone);
 		String throwaway = "warm-up-" + UUID.randomUUID();
 		LimitPolicy limit = new LimitPolicy("warm-up", List.of(Limit.valueOf("1/1s")), Refill.GREEDY);
-		Mono<Void> pass = this.limiter.tryConsume(limit, this.keys.generic("warm-up", throwaway))
+		// A real range starts with '+', so this bucket is no customer's: nothing real is charged.
+		Mono<Void> pass = this.limiter.tryConsume(limit, this.keys.sendPerPrefix(throwaway))
 			.then(this.store.reserveAttempt(throwaway, 1))
 			.then();
 		try {

@@ -9,17 +9,38 @@ import org.junit.jupiter.api.Test;
 import kz.cvety.otp.ratelimit.Limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class OtpLimitPoliciesTest {
 
 	@Test
-	void defaultsAreTheSeedFigures() {
+	void defaultsAreTheSeedFiguresWithDailyCapsAndTheAbuseLimits() {
 		OtpLimitPolicies policies = OtpLimitPolicies.from(new LimitsProperties(), Duration.ZERO);
 		assertThat(policies.sendPerPhone().limits()).containsExactly(Limit.valueOf("10/1m"));
-		assertThat(policies.sendPerIp().limits()).containsExactly(Limit.valueOf("30/1m"));
-		assertThat(policies.sendGlobal().limits()).containsExactly(Limit.valueOf("1000/1m"));
+		assertThat(policies.sendPerPrefix().limits()).containsExactly(Limit.valueOf("30/1h"));
+		assertThat(policies.prefixSuffixDigits()).isEqualTo(4);
+		assertThat(policies.sendPerIp().limits()).containsExactly(Limit.valueOf("30/1m"), Limit.valueOf("2000/1d"));
+		assertThat(policies.sendGlobal().limits()).containsExactly(Limit.valueOf("1000/1m"), Limit.valueOf("20000/1d"));
 		assertThat(policies.verifyFailuresPerPhone().limits()).containsExactly(Limit.valueOf("10/1h"));
+		assertThat(policies.verifyFailuresPerIp().limits()).containsExactly(Limit.valueOf("100/1h"));
 		assertThat(policies.dryRun()).isFalse();
+	}
+
+	@Test
+	void theRangeOfAPhoneDropsTheConfiguredTrailingDigits() {
+		LimitsProperties properties = new LimitsProperties();
+		assertThat(OtpLimitPolicies.from(properties, Duration.ZERO).rangeOf("+77015550123")).isEqualTo("+7701555");
+		properties.setPrefixSuffixDigits(2);
+		assertThat(OtpLimitPolicies.from(properties, Duration.ZERO).rangeOf("+77015550123")).isEqualTo("+770155501");
+	}
+
+	@Test
+	void aSuffixLengthOutsideOneToEightIsRefusedNamingTheKey() {
+		LimitsProperties properties = new LimitsProperties();
+		properties.setPrefixSuffixDigits(9);
+		assertThatThrownBy(() -> OtpLimitPolicies.from(properties, Duration.ZERO))
+			.isInstanceOf(IllegalArgumentException.class)
+			.hasMessage("cvety.otp.limits.prefix-suffix-digits must be from 1 to 8, was 9");
 	}
 
 	@Test
