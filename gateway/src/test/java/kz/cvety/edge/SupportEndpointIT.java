@@ -79,9 +79,12 @@ class SupportEndpointIT {
 		JsonNode answer = lookup(spelled);
 
 		assertThat(answer.path("phone").asString()).isEqualTo(phone);
-		assertThat(answer.path("limits")).hasSize(2);
+		assertThat(answer.path("limits")).hasSize(3);
 		assertLimit(answer, 0, "send-per-phone", "3/1h", 3);
-		assertLimit(answer, 1, "verify-failures-per-phone", "4/1h", 4);
+		assertLimit(answer, 1, "send-per-prefix", "30/1h", 30);
+		assertLimit(answer, 2, "verify-failures-per-phone", "4/1h", 4);
+		assertThat(answer.path("limits").get(1).path("shared").asBoolean()).as("the range is shared").isTrue();
+		assertThat(answer.path("limits").get(0).path("shared").asBoolean()).isFalse();
 		assertThat(answer.path("limits").get(0).path("reset_seconds").asLong()).isZero();
 		assertThat(answer.path("code").path("live").asBoolean()).isFalse();
 		assertThat(answer.path("code").path("attempts_used").asInt()).isZero();
@@ -109,7 +112,7 @@ class SupportEndpointIT {
 		assertNoSecrets(result, phone, code);
 		assertLimit(answer, 0, "send-per-phone", "3/1h", 1);
 		assertThat(answer.path("limits").get(0).path("reset_seconds").asLong()).isBetween(2 * 1200L - 5, 2 * 1200L);
-		assertLimit(answer, 1, "verify-failures-per-phone", "4/1h", 2);
+		assertLimit(answer, 2, "verify-failures-per-phone", "4/1h", 2);
 		assertThat(answer.path("code").path("live").asBoolean()).isTrue();
 		assertThat(answer.path("code").path("attempts_used").asInt()).isEqualTo(2);
 		assertThat(answer.path("code").path("max_attempts").asInt()).isEqualTo(3);
@@ -177,7 +180,7 @@ class SupportEndpointIT {
 		assertNoSecrets(lookedUp, phone, second);
 		assertThat(shown.path("verification_locked").asBoolean()).isTrue();
 		assertThat(shown.path("locked_for_seconds").asLong()).isBetween(locked.retryAfter() - 5, locked.retryAfter());
-		assertLimit(shown, 1, "verify-failures-per-phone", "4/1h", 0);
+		assertLimit(shown, 2, "verify-failures-per-phone", "4/1h", 0);
 		assertThat(shown.path("code").path("attempts_used").asInt()).isEqualTo(2);
 
 		EntityExchangeResult<byte[]> unblocked = call(HttpMethod.DELETE, phone, Map.of("X-Request-Id", "support-2"));
@@ -189,7 +192,7 @@ class SupportEndpointIT {
 				+ "request_id=support-2");
 		JsonNode after = lookup(phone);
 		assertThat(after.path("verification_locked").asBoolean()).isFalse();
-		assertLimit(after, 1, "verify-failures-per-phone", "4/1h", 4);
+		assertLimit(after, 2, "verify-failures-per-phone", "4/1h", 4);
 
 		assertThat(requestOtp(gateway.url(), phone, client).status()).isEqualTo(200);
 		assertThat(OtpApi.verify(gateway.url(), phone, sms.lastCode(phone)).status()).isEqualTo(200);

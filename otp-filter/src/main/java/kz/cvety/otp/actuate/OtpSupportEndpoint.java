@@ -124,6 +124,7 @@ public final class OtpSupportEndpoint {
 	 */
 	private List<PhoneLimit> phoneLimits(OtpLimitPolicies limits, String phone) {
 		return List.of(new PhoneLimit(limits.sendPerPhone(), this.keys.sendPerPhone(phone), true),
+				new PhoneLimit(limits.sendPerPrefix(), this.keys.sendPerPrefix(limits.rangeOf(phone)), false),
 				new PhoneLimit(limits.verifyFailuresPerPhone(), this.keys.verifyFailuresPerPhone(phone), true));
 	}
 
@@ -139,6 +140,8 @@ public final class OtpSupportEndpoint {
 			entry.put("limit", String.join(", ", limit.limits().stream().map(Limit::toString).toList()));
 			entry.put("remaining", state.remaining());
 			entry.put("reset_seconds", seconds(state.reset()));
+			// A limit shared with other numbers (the range) is shown, never cleared by an unblock.
+			entry.put("shared", !limits.get(i).phoneAlone());
 			shown.add(entry);
 			if (limit.name().equals(OtpLimitPolicies.VERIFY_FAILURES_PER_PHONE)) {
 				verifyFailures = state;
