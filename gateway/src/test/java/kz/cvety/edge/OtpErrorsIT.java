@@ -47,8 +47,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Every row of SPEC section 2's error table, for both OTP endpoints, as RFC 9457 problems; and the embedded
- * handler's internal paths, which only the gateway routes may reach. One gateway with the shortest allowed code
+ * Every row of the contract's error table (README, Errors), for both OTP endpoints, as RFC 9457 problems; and
+ * the embedded handler's internal paths, which only the gateway routes may reach. One gateway with the shortest allowed code
  * TTL (10s), so that the expiry row is proven by Redis really expiring a code.
  */
 class OtpErrorsIT {

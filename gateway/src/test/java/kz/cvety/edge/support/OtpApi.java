@@ -69,7 +69,7 @@ public final class OtpApi {
 	}
 
 	/**
-	 * Expects an RFC 9457 problem with the given status and {@code code}, and every member SPEC section 2
+	 * Expects an RFC 9457 problem with the given status and {@code code}, and every member the contract
 	 * names.
 	 */
 	public static BodyContentSpec expectProblem(ResponseSpec response, int status, String code) {

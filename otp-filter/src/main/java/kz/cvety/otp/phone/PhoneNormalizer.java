@@ -119,7 +119,7 @@ public final class PhoneNormalizer {
 		}
 		// A number is valid exactly when its type is known (isValidNumber is that test for the number's own region),
 		// so the type decides validity too and isValidNumber is not called: it would look the region up once more
-		// (for +7, Russia's patterns before Kazakhstan's), about 4 us of every new phone.
+		// (for +7, Russia's patterns before Kazakhstan's) for every new phone.
 		PhoneNumberType type = this.util.getNumberType(number);
 		if (type == PhoneNumberType.UNKNOWN) {
 			throw invalid(NOT_VALID_DETAIL);
