@@ -129,7 +129,9 @@ class FleetConcurrencyIT {
 		List<GatewayInstance> sustained = new ArrayList<>();
 		try {
 			for (int i = 0; i < 3; i++) {
-				sustained.add(GatewayInstance.start(settings(prefix, Map.of("cvety.otp.limits.send-per-phone", limit + "/" + period.toSeconds() + "s"))));
+				// One phone far above its limit for the whole run: its number range must not be the limit that answers.
+				sustained.add(GatewayInstance.start(settings(prefix, Map.of("cvety.otp.limits.send-per-phone",
+						limit + "/" + period.toSeconds() + "s", "cvety.otp.limits.send-per-prefix", "100000/1h"))));
 				OtpApi.warmUp(sustained.get(i).url(), 1, Map.of("X-Forwarded-For", "10.251.0." + i));
 			}
 			String phone = newPhone();
