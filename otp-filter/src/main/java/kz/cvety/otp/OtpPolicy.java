@@ -9,6 +9,7 @@ import kz.cvety.otp.client.ClientIpResolver;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.phone.PhoneNormalizer;
 import kz.cvety.otp.problem.ProblemException;
+import kz.cvety.otp.support.InvalidSettingException;
 
 /**
  * Everything the OTP request path needs to decide, as one immutable value built from the bound properties.

@@ -3,10 +3,12 @@ package kz.cvety.otp.admission;
 import java.util.ArrayList;
 import java.util.List;
 
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
@@ -54,6 +56,14 @@ public class LimitsProperties {
 	/** Failed verifications per client IP across all phones, so one address cannot spray guesses at many codes. */
 	@NotEmpty
 	private List<Limit> verifyFailuresPerIp = new ArrayList<>(List.of(Limit.valueOf("100/1h")));
+
+	/**
+	 * Networks with per-IP limits of their own (an office or a partner's NAT), or exempt from them (a monitoring
+	 * address); the most specific network holding the client's address wins. Never touches the per-phone, range and
+	 * global limits.
+	 */
+	@Valid
+	private List<IpOverride> ipOverrides = new ArrayList<>();
 
 	/** How buckets refill: greedy (a token at a time, smooth) or interval (all at once each period). */
 	@NotNull
@@ -132,6 +142,53 @@ public class LimitsProperties {
 
 	public void setDryRun(boolean dryRun) {
 		this.dryRun = dryRun;
+	}
+
+	public List<IpOverride> getIpOverrides() {
+		return this.ipOverrides;
+	}
+
+	public void setIpOverrides(List<IpOverride> ipOverrides) {
+		this.ipOverrides = ipOverrides;
+	}
+
+	/** Per-IP limits of one network. */
+	public static class IpOverride {
+
+		/** The network in CIDR notation, IPv4 or IPv6: 203.0.113.0/24, 2001:db8:1::/48, 198.51.100.7/32. */
+		@NotNull
+		private String network;
+
+		/** Codes per client IP in this network instead of send-per-ip; empty exempts it; unset keeps send-per-ip. */
+		private @Nullable List<Limit> sendPerIp;
+
+		/** Failed verifications per client IP in this network; empty exempts it; unset keeps the default. */
+		private @Nullable List<Limit> verifyFailuresPerIp;
+
+		public String getNetwork() {
+			return this.network;
+		}
+
+		public void setNetwork(String network) {
+			this.network = network;
+		}
+
+		public @Nullable List<Limit> getSendPerIp() {
+			return this.sendPerIp;
+		}
+
+		public void setSendPerIp(@Nullable List<Limit> sendPerIp) {
+			this.sendPerIp = sendPerIp;
+		}
+
+		public @Nullable List<Limit> getVerifyFailuresPerIp() {
+			return this.verifyFailuresPerIp;
+		}
+
+		public void setVerifyFailuresPerIp(@Nullable List<Limit> verifyFailuresPerIp) {
+			this.verifyFailuresPerIp = verifyFailuresPerIp;
+		}
+
 	}
 
 }

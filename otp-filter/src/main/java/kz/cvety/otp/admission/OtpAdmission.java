@@ -8,6 +8,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
+import kz.cvety.otp.client.ClientIpResolver.ClientIp;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
@@ -48,12 +49,12 @@ public final class OtpAdmission {
 	}
 
 	/**
-	 * Takes one token of each send limit for {@code phone} from {@code ip}, or refuses with 429
+	 * Takes one token of each send limit for {@code phone} from {@code client}, or refuses with 429
 	 * {@code rate_limited} naming the limit.
 	 * @return the admission, which knows its decisions and how to settle them
 	 */
-	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, String phone, String ip) {
-		List<Step> steps = sendSteps(policies, phone, ip);
+	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, String phone, ClientIp client) {
+		List<Step> steps = sendSteps(policies, phone, client);
 		ProblemException cached = cachedRefusal(policies, steps, OtpAdmission::rateLimited);
 		if (cached != null) {
 			return Mono.error(cached);
@@ -67,11 +68,30 @@ public final class OtpAdmission {
 	 * the per-IP tokens of a carrier address many customers share, and only a send every other limit admits
 	 * touches the fleet's budget, the hottest key and the one a refusal hurts everyone on.
 	 */
-	private List<Step> sendSteps(OtpLimitPolicies policies, String phone, String ip) {
-		return List.of(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone)),
-				new Step(policies.sendPerPrefix(), this.keys.sendPerPrefix(policies.rangeOf(phone))),
-				new Step(policies.sendPerIp(), this.keys.sendPerIp(ip)),
-				new Step(policies.sendGlobal(), this.keys.sendGlobal()));
+	private List<Step> sendSteps(OtpLimitPolicies policies, String phone, ClientIp client) {
+		List<Step> steps = new ArrayList<>(4);
+		steps.add(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone), null));
+		steps.add(new Step(policies.sendPerPrefix(), this.keys.sendPerPrefix(policies.rangeOf(phone)), null));
+		Step perIp = perIp(policies.ipOverrides().find(client.address()), true, policies.sendPerIp(),
+				this.keys.sendPerIp(client.limitKey()));
+		if (perIp != null) {
+			steps.add(perIp);
+		}
+		steps.add(new Step(policies.sendGlobal(), this.keys.sendGlobal(), null));
+		return steps;
+	}
+
+	/**
+	 * The per-IP step of a client: the default limit, its network's own (in a bucket of its own, as one key holds
+	 * one configuration), or none for a network exempt from it.
+	 */
+	private static @Nullable Step perIp(IpOverrides.@Nullable Network network, boolean send, LimitPolicy fallback,
+			String key) {
+		if (network == null || !(send ? network.overridesSend() : network.overridesVerify())) {
+			return new Step(fallback, key, null);
+		}
+		LimitPolicy own = send ? network.sendPerIp() : network.verifyFailuresPerIp();
+		return (own != null) ? new Step(own, key + ":" + network.cidr(), network.cidr()) : null;
 	}
 
 	/**
@@ -79,11 +99,17 @@ public final class OtpAdmission {
 	 * failed-verification budgets, or refuses: 401 {@code otp_expired}, 429 {@code otp_attempts_exhausted},
 	 * 429 {@code verify_locked} (the phone's budget), 429 {@code rate_limited} (the IP's).
 	 */
-	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, String phone, String ip, int maxAttempts) {
+	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, String phone, ClientIp client,
+			int maxAttempts) {
 		// The phone's budget answers first: its lock is what the customer must hear about (a new code does not
 		// lift it), and at the defaults it is the longer wait, so its Retry-After is the honest one.
-		List<Step> budgets = List.of(new Step(policies.verifyFailuresPerPhone(), this.keys.verifyFailuresPerPhone(phone)),
-				new Step(policies.verifyFailuresPerIp(), this.keys.verifyFailuresPerIp(ip)));
+		List<Step> budgets = new ArrayList<>(2);
+		budgets.add(new Step(policies.verifyFailuresPerPhone(), this.keys.verifyFailuresPerPhone(phone), null));
+		Step perIp = perIp(policies.ipOverrides().find(client.address()), false, policies.verifyFailuresPerIp(),
+				this.keys.verifyFailuresPerIp(client.limitKey()));
+		if (perIp != null) {
+			budgets.add(perIp);
+		}
 		ProblemException cached = cachedRefusal(policies, budgets, OtpAdmission::verifyRefusal);
 		if (cached != null) {
 			return Mono.error(cached);
@@ -116,20 +142,21 @@ public final class OtpAdmission {
 		for (Step step : steps) {
 			RateLimitDecision cached = this.limiter.cachedRefusal(step.key());
 			if (cached != null) {
-				return refusal.of(cached, List.of(cached));
+				return refusal.of(step, cached, List.of(cached));
 			}
 		}
 		return null;
 	}
 
-	private static ProblemException verifyRefusal(RateLimitDecision decision, List<RateLimitDecision> reported) {
+	private static ProblemException verifyRefusal(Step step, RateLimitDecision decision,
+			List<RateLimitDecision> reported) {
 		if (OtpLimitPolicies.VERIFY_FAILURES_PER_PHONE.equals(decision.limitName())) {
 			return locked(decision);
 		}
-		return ProblemException
+		return withNetwork(step, ProblemException
 			.of(ProblemCode.RATE_LIMITED, "Too many wrong codes were entered from this network ("
-					+ decision.limitName() + "); wait before retrying.")
-			.limit(decision.limitName())
+					+ limitText(step, decision) + "); wait before retrying.")
+			.limit(decision.limitName()))
 			.retryAfter(decision.retryAfter())
 			.headers(RateLimitHeaders.of(reported))
 			.cached(decision.cached())
@@ -178,7 +205,7 @@ public final class OtpAdmission {
 			}
 			List<RateLimitDecision> reported = new ArrayList<>(taken);
 			reported.add(decision);
-			return giveBack(steps, taken).then(Mono.error(refusal.of(decision, reported)));
+			return giveBack(steps, taken).then(Mono.error(refusal.of(step, decision, reported)));
 		});
 	}
 
@@ -193,24 +220,40 @@ public final class OtpAdmission {
 		return refunds;
 	}
 
-	private static ProblemException rateLimited(RateLimitDecision decision, List<RateLimitDecision> reported) {
-		return ProblemException
-			.of(ProblemCode.RATE_LIMITED, "Too many code requests (" + decision.limitName() + "); wait before retrying.")
-			.limit(decision.limitName())
+	private static ProblemException rateLimited(Step step, RateLimitDecision decision,
+			List<RateLimitDecision> reported) {
+		return withNetwork(step, ProblemException
+			.of(ProblemCode.RATE_LIMITED, "Too many code requests (" + limitText(step, decision)
+					+ "); wait before retrying.")
+			.limit(decision.limitName()))
 			.retryAfter(decision.retryAfter())
 			.headers(RateLimitHeaders.of(reported))
 			.cached(decision.cached())
 			.build();
 	}
 
-	private record Step(LimitPolicy policy, String key) {
+	private static String limitText(Step step, RateLimitDecision decision) {
+		return (step.network() != null) ? decision.limitName() + " of network " + step.network() : decision.limitName();
+	}
+
+	/** A refusal by a network's own per-IP limit names the network, so ops see which override answered. */
+	private static ProblemException.Builder withNetwork(Step step, ProblemException.Builder problem) {
+		return (step.network() != null) ? problem.extra("network", step.network()) : problem;
+	}
+
+	/**
+	 * One limit a request must pass.
+	 *
+	 * @param network the configured network whose own limit this is, or null for the default
+	 */
+	private record Step(LimitPolicy policy, String key, @Nullable String network) {
 	}
 
 	/** The answer to a refusing decision, given the decisions taken so far and it. */
 	@FunctionalInterface
 	private interface Refusal {
 
-		ProblemException of(RateLimitDecision decision, List<RateLimitDecision> reported);
+		ProblemException of(Step step, RateLimitDecision decision, List<RateLimitDecision> reported);
 
 	}
 

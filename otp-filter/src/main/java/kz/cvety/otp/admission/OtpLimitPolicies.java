@@ -20,10 +20,11 @@ import kz.cvety.otp.ratelimit.Refill;
  * @param verifyFailuresPerIp failed verifications per client IP across phones
  * @param prefixSuffixDigits trailing digits a phone drops to give its number range
  * @param dryRun decide and report, never refuse
+ * @param ipOverrides networks whose clients have per-IP limits of their own
  */
 public record OtpLimitPolicies(LimitPolicy sendPerPhone, LimitPolicy sendPerPrefix, LimitPolicy sendPerIp,
 		LimitPolicy sendGlobal, LimitPolicy verifyFailuresPerPhone, LimitPolicy verifyFailuresPerIp,
-		int prefixSuffixDigits, boolean dryRun) {
+		int prefixSuffixDigits, boolean dryRun, IpOverrides ipOverrides) {
 
 	/** Limit name of the per-phone send limit in answers and metrics. */
 	public static final String SEND_PER_PHONE = "send-per-phone";
@@ -67,7 +68,8 @@ public record OtpLimitPolicies(LimitPolicy sendPerPhone, LimitPolicy sendPerPref
 				new LimitPolicy(SEND_GLOBAL, properties.getSendGlobal(), refill),
 				new LimitPolicy(VERIFY_FAILURES_PER_PHONE, properties.getVerifyFailuresPerPhone(), refill),
 				new LimitPolicy(VERIFY_FAILURES_PER_IP, properties.getVerifyFailuresPerIp(), refill),
-				properties.getPrefixSuffixDigits(), properties.isDryRun());
+				properties.getPrefixSuffixDigits(), properties.isDryRun(),
+				IpOverrides.from(properties.getIpOverrides(), refill));
 	}
 
 	/** The number range {@code phone} (E.164) counts against in {@link #sendPerPrefix()}. */

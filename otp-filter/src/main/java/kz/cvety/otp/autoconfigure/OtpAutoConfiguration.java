@@ -36,7 +36,6 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-import kz.cvety.otp.InvalidSettingException;
 import kz.cvety.otp.OtpOutcomes;
 import kz.cvety.otp.OtpPolicyHolder;
 import kz.cvety.otp.OtpProperties;
@@ -54,6 +53,7 @@ import kz.cvety.otp.store.CodeGenerator;
 import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
+import kz.cvety.otp.support.InvalidSettingException;
 import kz.cvety.otp.token.VerificationTokenIssuer;
 import kz.cvety.otp.web.BackendHandoff;
 import kz.cvety.otp.web.BackendHeadersFilter;

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
+import kz.cvety.otp.client.ClientIpResolver.ClientIp;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.BlockedKeys;
@@ -79,10 +80,10 @@ class OtpAdmissionIT {
 	@Test
 	void aSendRefusedAtItsRangeNeverAsksTheAddressOrTheFleetBudget() {
 		OtpLimitPolicies policies = policies(properties -> properties.setSendPerPrefix(List.of(Limit.valueOf("1/1h"))));
-		StepVerifier.create(this.admission.admitSend(policies, "+77015550001", "203.0.113.1")).expectNextCount(1).verifyComplete();
+		StepVerifier.create(this.admission.admitSend(policies, "+77015550001", client("203.0.113.1"))).expectNextCount(1).verifyComplete();
 		this.decided.clear();
 
-		StepVerifier.create(this.admission.admitSend(policies, "+77015550002", "203.0.113.2"))
+		StepVerifier.create(this.admission.admitSend(policies, "+77015550002", client("203.0.113.2")))
 			.expectErrorSatisfies(error -> assertThat(((ProblemException) error).limit()).isEqualTo("send-per-prefix"))
 			.verify();
 
@@ -92,7 +93,7 @@ class OtpAdmissionIT {
 	@Test
 	void anAdmittedSendAsksEveryLimitNarrowToWide() {
 		StepVerifier.create(this.admission.admitSend(policies(properties -> {
-		}), "+77015550003", "203.0.113.3"))
+		}), "+77015550003", client("203.0.113.3")))
 			.assertNext(admitted -> assertThat(admitted.decisions()).extracting(RateLimitDecision::limitName)
 				.containsExactly("send-per-phone", "send-per-prefix", "send-per-ip", "send-global"))
 			.verifyComplete();
@@ -106,11 +107,11 @@ class OtpAdmissionIT {
 		});
 		String phone = "+77015550004";
 		issue(phone);
-		StepVerifier.create(this.admission.admitVerify(policies, phone, "203.0.113.4", 3)
+		StepVerifier.create(this.admission.admitVerify(policies, phone, client("203.0.113.4"), 3)
 			.flatMap(admitted -> admitted.settle(VerifyOutcome.INVALID))).verifyComplete();
 		this.decided.clear();
 
-		StepVerifier.create(this.admission.admitVerify(policies, phone, "203.0.113.4", 3))
+		StepVerifier.create(this.admission.admitVerify(policies, phone, client("203.0.113.4"), 3))
 			.expectErrorSatisfies(error -> {
 				assertThat(((ProblemException) error).code()).isEqualTo(ProblemCode.RATE_LIMITED);
 				assertThat(((ProblemException) error).limit()).isEqualTo("verify-failures-per-ip");
@@ -118,7 +119,7 @@ class OtpAdmissionIT {
 			.verify();
 
 		// The phone had one token left; it took it and got it back, so another address may still use it.
-		StepVerifier.create(this.admission.admitVerify(policies, phone, "203.0.113.5", 3))
+		StepVerifier.create(this.admission.admitVerify(policies, phone, client("203.0.113.5"), 3))
 			.assertNext(admitted -> assertThat(admitted.decisions().get(0).remaining()).isZero())
 			.verifyComplete();
 	}
@@ -132,11 +133,11 @@ class OtpAdmissionIT {
 		String phone = "+77015550006";
 		issue(phone);
 
-		StepVerifier.create(this.admission.admitVerify(policies, phone, "203.0.113.6", 3)
+		StepVerifier.create(this.admission.admitVerify(policies, phone, client("203.0.113.6"), 3)
 			.flatMap(admitted -> admitted.settle(VerifyOutcome.VERIFIED))).verifyComplete();
-		StepVerifier.create(this.admission.admitVerify(policies, phone, "203.0.113.6", 3)
+		StepVerifier.create(this.admission.admitVerify(policies, phone, client("203.0.113.6"), 3)
 			.flatMap(admitted -> admitted.settle(VerifyOutcome.INVALID))).verifyComplete();
-		StepVerifier.create(this.admission.admitVerify(policies, phone, "203.0.113.6", 3))
+		StepVerifier.create(this.admission.admitVerify(policies, phone, client("203.0.113.6"), 3))
 			.assertNext(admitted -> assertThat(admitted.decisions()).extracting(RateLimitDecision::remaining)
 				.containsExactly(3L, 3L))
 			.verifyComplete();
@@ -145,7 +146,7 @@ class OtpAdmissionIT {
 	@Test
 	void guessesAtAMissingCodeAskNoBudget() {
 		StepVerifier.create(this.admission.admitVerify(policies(properties -> {
-		}), "+77015550007", "203.0.113.7", 3))
+		}), "+77015550007", client("203.0.113.7"), 3))
 			.expectErrorSatisfies(error -> assertThat(((ProblemException) error).code()).isEqualTo(ProblemCode.OTP_EXPIRED))
 			.verify();
 
@@ -160,6 +161,10 @@ class OtpAdmissionIT {
 		LimitsProperties properties = new LimitsProperties();
 		settings.accept(properties);
 		return OtpLimitPolicies.from(properties, Duration.ZERO);
+	}
+
+	private static ClientIp client(String address) {
+		return new ClientIp(address, address);
 	}
 
 }

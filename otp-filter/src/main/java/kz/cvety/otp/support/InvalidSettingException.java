@@ -1,4 +1,4 @@
-package kz.cvety.otp;
+package kz.cvety.otp.support;
 
 /**
  * A configured value that cannot make an OTP policy, named by its key: start-up refuses it, a refresh keeps the

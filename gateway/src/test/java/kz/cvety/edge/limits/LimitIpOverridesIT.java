@@ -1,0 +1,130 @@
+package kz.cvety.edge.limits;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import kz.cvety.edge.limits.OtpApi.Answer;
+import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.SmsSink;
+import kz.cvety.otp.testing.TestRedis;
+
+import static kz.cvety.edge.limits.OtpApi.newPhone;
+import static kz.cvety.edge.limits.OtpApi.requestOtp;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Networks with per-IP limits of their own: an office NAT gets a larger send budget, a monitoring address none,
+ * the most specific network wins, the refusal names the network, and the per-phone and range limits still hold.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class LimitIpOverridesIT {
+
+	static SmsSink sms;
+
+	static GatewayInstance gateway;
+
+	@BeforeAll
+	static void start() {
+		OtpApi.warmUpJvm();
+		sms = new SmsSink();
+		Map<String, String> settings = new LinkedHashMap<>();
+		settings.put("cvety.otp.trusted-proxy-hops", "1");
+		settings.put("cvety.otp.limits.send-per-ip", "2/1h");
+		settings.put("cvety.otp.limits.ip-overrides[0].network", "203.0.113.0/24");
+		settings.put("cvety.otp.limits.ip-overrides[0].send-per-ip", "5/1h");
+		settings.put("cvety.otp.limits.ip-overrides[1].network", "203.0.113.7/32");
+		settings.put("cvety.otp.limits.ip-overrides[1].send-per-ip", "");
+		settings.put("cvety.otp.limits.ip-overrides[2].network", "2001:db8:1::/48");
+		settings.put("cvety.otp.limits.ip-overrides[2].send-per-ip", "3/1h");
+		gateway = GatewayInstance.start(sms.url(), settings);
+	}
+
+	@AfterAll
+	static void stop() {
+		gateway.close();
+		sms.close();
+	}
+
+	@Test
+	void anAddressInAnOverriddenNetworkHasItsNetworksLimitAndTheRefusalNamesTheNetwork() {
+		assertThat(sends("203.0.113.20", 5)).isEqualTo(5);
+
+		Answer refused = requestOtp(gateway.url(), newPhone(), client("203.0.113.20"));
+		assertThat(refused.status()).isEqualTo(429);
+		assertThat(refused.limit()).isEqualTo("send-per-ip");
+		assertThat(refused.body().path("network").asString()).isEqualTo("203.0.113.0/24");
+		assertThat(refused.body().path("detail").asString()).contains("send-per-ip of network 203.0.113.0/24");
+		assertThat(refused.header("RateLimit-Limit")).isEqualTo("5");
+	}
+
+	@Test
+	void anAddressOutsideEveryNetworkKeepsTheDefault() {
+		assertThat(sends("198.51.100.20", 5)).isEqualTo(2);
+		Answer refused = requestOtp(gateway.url(), newPhone(), client("198.51.100.20"));
+		assertThat(refused.limit()).isEqualTo("send-per-ip");
+		assertThat(refused.body().has("network")).isFalse();
+	}
+
+	@Test
+	void theMostSpecificNetworkWinsAndAnEmptyListExemptsItFromThePerIpLimitOnly() {
+		assertThat(sends("203.0.113.7", 12)).as("exempt from send-per-ip (2/1h and the /24's 5/1h)").isEqualTo(12);
+
+		String phone = newPhone();
+		for (int i = 0; i < 10; i++) {
+			assertThat(requestOtp(gateway.url(), phone, client("203.0.113.7")).status()).isEqualTo(200);
+		}
+		Answer perPhone = requestOtp(gateway.url(), phone, client("203.0.113.7"));
+		assertThat(perPhone.status()).as("the per-phone limit still holds").isEqualTo(429);
+		assertThat(perPhone.limit()).isEqualTo("send-per-phone");
+	}
+
+	@Test
+	void anIpv6NetworkCoversItsClients() {
+		assertThat(sends("2001:db8:1:2::a", 2)).isEqualTo(2);
+		assertThat(sends("2001:db8:1:3::b", 2)).as("another /64 of the same /48: its own bucket, same limit")
+			.isEqualTo(2);
+		assertThat(sends("2001:db8:1:2::c", 3)).as("the first /64's third send under 3/1h, then refused")
+			.isEqualTo(1);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "203.0.113.0/33", "203.0.113.0", "not-a-network/8", "2001:db8::/129" })
+	void aNetworkThatIsNotCidrStopsStartUpNamingTheEntry(String network, CapturedOutput output) {
+		Map<String, String> settings = new LinkedHashMap<>(GatewayInstance.defaults(sms.url(), TestRedis.uniquePrefix()));
+		settings.put("cvety.otp.limits.ip-overrides[0].network", network);
+		settings.put("cvety.otp.limits.ip-overrides[0].send-per-ip", "5/1h");
+		assertThatThrownBy(() -> GatewayInstance.start(settings).close()).isInstanceOf(RuntimeException.class);
+
+		assertThat(output).contains("cvety.otp.limits.ip-overrides[0].network: '" + network
+				+ "' is not a network in CIDR notation");
+	}
+
+	/** Sends {@code count} codes to new phones from {@code address}; returns how many were admitted. */
+	private static long sends(String address, int count) {
+		long admitted = 0;
+		for (int i = 0; i < count; i++) {
+			Answer answer = requestOtp(gateway.url(), newPhone(), client(address));
+			assertThat(answer.status()).as(answer.toString()).isIn(200, 429);
+			if (answer.status() == 200) {
+				admitted++;
+			}
+		}
+		return admitted;
+	}
+
+	private static Map<String, String> client(String address) {
+		return Map.of("X-Forwarded-For", address);
+	}
+
+}
