@@ -57,6 +57,7 @@ class BackendDownIT {
 				.expectStatus().isEqualTo(503)
 				.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
 				.expectBody().jsonPath("$.code").isEqualTo("backend_unavailable")
+				.jsonPath("$.instance").isEqualTo("/api/catalog")
 				.returnResult();
 			assertThat(Long.parseLong(result.getResponseHeaders().getFirst("Retry-After"))).isEqualTo(2);
 		}
@@ -65,7 +66,8 @@ class BackendDownIT {
 		try (HttpStub backend = HttpStub.start(BACKEND_PORT)) {
 			this.client.get().uri("/api/catalog").exchange()
 				.expectStatus().isEqualTo(503)
-				.expectBody().jsonPath("$.code").isEqualTo("backend_unavailable");
+				.expectBody().jsonPath("$.code").isEqualTo("backend_unavailable")
+				.jsonPath("$.instance").isEqualTo("/api/catalog");
 			assertThat(backend.requests()).isEmpty();
 
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->

@@ -37,6 +37,7 @@ import kz.cvety.edge.support.RedisContents;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
+import kz.cvety.otp.testing.HttpStub.Reply;
 
 import static kz.cvety.edge.support.OtpApi.REQUEST_OTP;
 import static kz.cvety.edge.support.OtpApi.VERIFY_OTP;
@@ -326,6 +327,33 @@ class OtpErrorsIT {
 		expectProblem(api.verifyOtp(phone, otherCode(code)), 401, "otp_invalid")
 			.jsonPath("$.attempts_remaining").isEqualTo(2);
 		api.verifyOtp(phone, code).expectStatus().isOk();
+	}
+
+	@Test
+	void problemsNameThePathTheClientCalledNeverTheInternalForward() {
+		String phone = "+77019876543";
+		api.requestOtp(phone).expectStatus().isOk();
+		String code = sms.lastCode(phone);
+		String wrong = json("phone", phone, "otp_code", otherCode(code));
+
+		// Refused by the admission filter, behind the route's forward.
+		expectProblem(api.post(VERIFY_OTP, json("phone", phone, "otp_code", "12")), 400, "invalid_code_format")
+			.jsonPath("$.instance").isEqualTo(VERIFY_OTP);
+		// Raised by the embedded handler at the forward target, under both spellings the route accepts.
+		expectProblem(api.post(VERIFY_OTP, wrong), 401, "otp_invalid").jsonPath("$.instance").isEqualTo(VERIFY_OTP);
+		expectProblem(api.post(VERIFY_OTP + "/", wrong), 401, "otp_invalid")
+			.jsonPath("$.instance").isEqualTo(VERIFY_OTP + "/");
+		expectProblem(api.post(VERIFY_OTP, wrong), 401, "otp_invalid").jsonPath("$.instance").isEqualTo(VERIFY_OTP);
+		expectProblem(api.post(VERIFY_OTP, wrong), 429, "otp_attempts_exhausted")
+			.jsonPath("$.instance").isEqualTo(VERIFY_OTP);
+
+		sms.respond(request -> Reply.json(500, "{\"error\":\"down\"}"));
+		expectProblem(api.requestOtp(phone), 503, "sms_unavailable").jsonPath("$.instance").isEqualTo(REQUEST_OTP);
+
+		expectProblem(api.client().get().uri("/no/such/path").exchange(), 404, "not_found")
+			.jsonPath("$.instance").isEqualTo("/no/such/path");
+		expectProblem(api.post("/_cvety/otp/verify-otp", wrong), 404, "not_found")
+			.jsonPath("$.instance").isEqualTo("/_cvety/otp/verify-otp");
 	}
 
 	@Test

@@ -32,6 +32,7 @@ import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.testing.HttpStub.Reply;
 
+import static kz.cvety.edge.support.OtpApi.REQUEST_OTP;
 import static kz.cvety.edge.support.OtpApi.expectProblem;
 import static kz.cvety.edge.support.OtpApi.otherCode;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -228,6 +229,7 @@ class OtpFlowIT {
 		sms.respond(request -> "500".equals(failure) ? Reply.json(500, "{\"error\":\"down\"}") : Reply.hangUp());
 
 		String retryAfter = expectProblem(api.requestOtp(phone), 503, "sms_unavailable")
+			.jsonPath("$.instance").isEqualTo(REQUEST_OTP)
 			.jsonPath("$.detail").value(detail -> assertThat((String) detail).contains("may still arrive"))
 			.returnResult()
 			.getResponseHeaders()

@@ -33,7 +33,7 @@ import kz.cvety.otp.sms.WebhookSmsSender;
 
 /**
  * The SMS sender: the webhook behind its time limit, retry and circuit breaker, or the log sender for
- * development; the text template.
+ * development; the text template with its auto-fill lines.
  */
 @AutoConfiguration(after = OtpMetricsAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
@@ -48,7 +48,7 @@ public final class OtpSmsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	SmsTextTemplate otpSmsTextTemplate(SmsProperties sms) {
-		return new SmsTextTemplate(sms.getText());
+		return new SmsTextTemplate(sms.getText(), sms.getOrigin(), sms.getAndroidAppHash());
 	}
 
 	@Bean

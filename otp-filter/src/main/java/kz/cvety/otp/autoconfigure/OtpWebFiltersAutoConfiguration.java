@@ -7,6 +7,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 
+import kz.cvety.otp.web.OriginalRequestUrlFilter;
 import kz.cvety.otp.web.PathGuardFilter;
 import kz.cvety.otp.web.ProblemExceptionHandler;
 import kz.cvety.otp.web.RequestIdFilter;
@@ -15,7 +16,8 @@ import kz.cvety.otp.web.VerificationHeaderStripFilter;
 
 /**
  * The web filters the OTP routes rely on in any gateway: problem answers for every error, the verification
- * header strip, the path guard and the request id. Each backs off for a bean of the application's own.
+ * header strip, the path guard, the client's path kept across forwards and the request id. Each backs off for a
+ * bean of the application's own.
  */
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
@@ -40,6 +42,12 @@ public final class OtpWebFiltersAutoConfiguration {
 	@ConditionalOnMissingBean
 	PathGuardFilter pathGuardFilter() {
 		return new PathGuardFilter();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OriginalRequestUrlFilter originalRequestUrlFilter() {
+		return new OriginalRequestUrlFilter();
 	}
 
 	@Bean

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -32,6 +33,14 @@ public class SmsProperties extends CircuitBreakerSettings {
 	/** SMS text; {code} and {minutes} are filled in. */
 	@NotNull
 	private String text = SmsTextTemplate.DEFAULT;
+
+	/** Host of the site that asks for codes, e.g. cvety.kz: ends the text with the WebOTP line "@host #code". */
+	@Pattern(regexp = "(?:" + SmsTextTemplate.HOST_NAME + ")?", message = SmsTextTemplate.ORIGIN_RULE)
+	private @Nullable String origin;
+
+	/** The Android app's 11-character SMS Retriever hash, sent on a line of its own so the app reads the code. */
+	@Pattern(regexp = "(?:" + SmsTextTemplate.APP_HASH + ")?", message = SmsTextTemplate.APP_HASH_RULE)
+	private @Nullable String androidAppHash;
 
 	/** Longest wait for the provider's answer per attempt. */
 	@NotNull
@@ -71,6 +80,22 @@ public class SmsProperties extends CircuitBreakerSettings {
 
 	public void setText(String text) {
 		this.text = text;
+	}
+
+	public @Nullable String getOrigin() {
+		return this.origin;
+	}
+
+	public void setOrigin(@Nullable String origin) {
+		this.origin = origin;
+	}
+
+	public @Nullable String getAndroidAppHash() {
+		return this.androidAppHash;
+	}
+
+	public void setAndroidAppHash(@Nullable String androidAppHash) {
+		this.androidAppHash = androidAppHash;
 	}
 
 	public Duration getTimeout() {

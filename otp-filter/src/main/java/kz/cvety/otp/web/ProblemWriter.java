@@ -1,13 +1,16 @@
 package kz.cvety.otp.web;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -47,7 +50,7 @@ public final class ProblemWriter {
 		}
 		headers.setContentType(PROBLEM_JSON);
 		headers.setCacheControl("no-store");
-		byte[] body = JSON.writeValueAsBytes(body(problem, exchange.getRequest().getPath().value()));
+		byte[] body = JSON.writeValueAsBytes(body(problem, instance(exchange)));
 		headers.setContentLength(body.length);
 		DataBuffer buffer = response.bufferFactory().wrap(body);
 		return response.writeWith(Mono.just(buffer));
@@ -60,6 +63,21 @@ public final class ProblemWriter {
 	 */
 	public static Mono<Void> answeringProblems(ServerWebExchange exchange, Mono<Void> call) {
 		return call.onErrorResume(ProblemException.class, problem -> write(exchange, problem));
+	}
+
+	/**
+	 * The raw path the client called: the first URL recorded before routing (a {@code forward:} route or a
+	 * path-rewriting filter changed the request's own), else the request's path.
+	 */
+	static String instance(ServerWebExchange exchange) {
+		Set<URI> original = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ORIGINAL_REQUEST_URL_ATTR);
+		if (original != null && !original.isEmpty()) {
+			String path = original.iterator().next().getRawPath();
+			if (path != null) {
+				return path;
+			}
+		}
+		return exchange.getRequest().getPath().value();
 	}
 
 	static Map<String, Object> body(ProblemException problem, String instance) {
