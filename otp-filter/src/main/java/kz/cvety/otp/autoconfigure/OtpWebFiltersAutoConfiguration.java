@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 
@@ -22,6 +23,9 @@ import kz.cvety.otp.web.VerificationHeaderStripFilter;
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 public final class OtpWebFiltersAutoConfiguration {
+
+	/** The switch of the request-id filters: an application with its own request ids turns them off. */
+	static final String REQUEST_ID_PREFIX = "cvety.otp.request-id";
 
 	/** {@code Retry-After} for an unavailable backend when the application says nothing of its circuit breaker. */
 	static final Duration DEFAULT_BACKEND_RETRY_AFTER = Duration.ofSeconds(10);
@@ -52,12 +56,14 @@ public final class OtpWebFiltersAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnProperty(prefix = REQUEST_ID_PREFIX, name = "enabled", matchIfMissing = true)
 	RequestIdFilter requestIdFilter() {
 		return new RequestIdFilter();
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnProperty(prefix = REQUEST_ID_PREFIX, name = "enabled", matchIfMissing = true)
 	RequestIdHeadersFilter requestIdHeadersFilter() {
 		return new RequestIdHeadersFilter();
 	}

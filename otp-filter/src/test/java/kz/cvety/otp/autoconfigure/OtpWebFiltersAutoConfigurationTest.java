@@ -40,6 +40,14 @@ class OtpWebFiltersAutoConfigurationTest {
 	}
 
 	@Test
+	void theRequestIdFiltersTurnOffForAnApplicationWithItsOwn() {
+		this.web.withPropertyValues("cvety.otp.request-id.enabled=false").run(context -> assertThat(context)
+			.doesNotHaveBean(RequestIdFilter.class)
+			.doesNotHaveBean(RequestIdHeadersFilter.class)
+			.hasSingleBean(PathGuardFilter.class));
+	}
+
+	@Test
 	void nothingOutsideAReactiveWebApplication() {
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(OtpWebFiltersAutoConfiguration.class))
 			.run(context -> assertThat(context).doesNotHaveBean(ProblemExceptionHandler.class)
