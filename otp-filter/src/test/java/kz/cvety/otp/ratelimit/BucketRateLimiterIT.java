@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 import kz.cvety.otp.redis.LettuceBuckets;
@@ -45,6 +46,14 @@ class BucketRateLimiterIT {
 		buckets = new LettuceBuckets(client, TimeMeter.SYSTEM_MILLISECONDS, TIMEOUT);
 		guard = new RedisGuard(new CircuitRetryAfter(CircuitBreaker.ofDefaults("limiter-it"), Clock.systemUTC()),
 				TIMEOUT);
+		// Connect and load bucket4j before the first test, so a cold JVM does not spend a test's command timeout.
+		buckets.manager()
+			.flatMap(manager -> Mono.fromFuture(() -> manager.getProxyConfiguration(TestRedis.uniquePrefix() + "warm-up")))
+			.block(Duration.ofSeconds(30));
+		new BucketRateLimiter(buckets, new BlockedKeys(10, Ticker.systemTicker()), guard)
+			.tryConsume(policy(Refill.GREEDY, "1/1m"), TestRedis.uniquePrefix() + "{warm-up}:send")
+			.onErrorResume(ex -> Mono.empty())
+			.block(Duration.ofSeconds(30));
 	}
 
 	@AfterAll
