@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.SmsSink;
+import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.limits.OtpApi.newPhone;
@@ -22,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Ops change a limit in a config file and {@code POST /actuator/refresh}: live buckets take the new limit at
- * once, keeping what each phone already used; no restart, and no gateway start refills anyone's bucket.
+ * once, raised or lowered, keeping what each key already used; no restart, and no gateway start refills a bucket.
  */
 class LimitRefreshIT {
 
@@ -73,6 +74,118 @@ class LimitRefreshIT {
 			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
 
 			assertThat(sends(gateway, phone, 3)).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void loweringTheLimitCountsWhatAPhoneAlreadyUsed() throws IOException {
+		writeLimits("[10/1m]");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			String phone = newPhone();
+			assertThat(sends(gateway, phone, 3)).isEqualTo(3);
+
+			writeLimits("[2/1m]");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+
+			Answer refused = requestOtp(gateway.url(), phone);
+			assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+			assertThat(refused.limit()).isEqualTo("send-per-phone");
+			assertThat(refused.header("RateLimit-Limit")).isEqualTo("2");
+			assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
+			// 3 used of 2: greedy refill gives a token back every 30 s, and the first pays the debt.
+			assertThat(refused.retryAfter()).isBetween(50L, 60L);
+			assertThat(sends(gateway, phone, 2)).isZero();
+		}
+	}
+
+	@Test
+	void loweringWithIntervalRefillAdmitsNothingUntilTheWindowTheCodesWereSentInEnds() throws IOException {
+		writeConfig("send-per-phone: [10/1m]\n      refill: interval");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			String phone = newPhone();
+			assertThat(sends(gateway, phone, 3)).isEqualTo(3);
+
+			writeConfig("send-per-phone: [2/1m]\n      refill: interval");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+
+			Answer refused = requestOtp(gateway.url(), phone);
+			assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+			assertThat(refused.header("RateLimit-Limit")).isEqualTo("2");
+			assertThat(refused.retryAfter()).isBetween(1L, 60L);
+		}
+	}
+
+	@Test
+	void raisingTheLimitAdmitsOnlyTheDifference() throws IOException {
+		writeLimits("[10/1m]");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			String phone = newPhone();
+			assertThat(sends(gateway, phone, 3)).isEqualTo(3);
+
+			writeLimits("[20/1m]");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+
+			Answer again = requestOtp(gateway.url(), phone);
+			assertThat(again.status()).isEqualTo(200);
+			assertThat(again.header("RateLimit-Limit")).isEqualTo("20");
+			assertThat(again.header("RateLimit-Remaining")).as("17 left of 20, one taken").isEqualTo("16");
+		}
+	}
+
+	@Test
+	void loweringOneOfSeveralWindowsCountsWhatWasUsedInIt() throws IOException {
+		writeConfig("send-per-phone: [3/1m, 10/1h]\n      refill: interval");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			String phone = newPhone();
+			assertThat(sends(gateway, phone, 2)).isEqualTo(2);
+
+			writeConfig("send-per-phone: [5/1m, 2/1h]\n      refill: interval");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+
+			Answer refused = requestOtp(gateway.url(), phone);
+			assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+			assertThat(refused.retryAfter()).as("the hour's window, not the minute's").isGreaterThan(60L);
+		}
+	}
+
+	@Test
+	void loweringTheVerifyBudgetCountsTheWrongCodesAlreadyTried() throws IOException {
+		writeConfig("verify-failures-per-phone: [10/1h]");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			String phone = newPhone();
+			assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
+			String wrong = LimitVerifyCapsIT.wrong(sms.lastCode(phone));
+			assertThat(OtpApi.verify(gateway.url(), phone, wrong).code()).isEqualTo("otp_invalid");
+			assertThat(OtpApi.verify(gateway.url(), phone, wrong).code()).isEqualTo("otp_invalid");
+
+			writeConfig("verify-failures-per-phone: [2/1h]");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+
+			Answer locked = OtpApi.verify(gateway.url(), phone, sms.lastCode(phone));
+			assertThat(locked.status()).as(locked.toString()).isEqualTo(429);
+			assertThat(locked.code()).isEqualTo("verify_locked");
+		}
+	}
+
+	@Test
+	void loweringARouteRateLimitCountsWhatTheClientAlreadyUsed() throws IOException {
+		try (HttpStub backend = HttpStub.start()) {
+			writeRoute(backend, "[10/1m]");
+			try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+				for (int i = 0; i < 3; i++) {
+					assertThat(OtpApi.get(gateway.url() + "/api/orders/" + i).status()).isEqualTo(200);
+				}
+
+				writeRoute(backend, "[2/1m]");
+				assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+
+				Answer refused = OtpApi.get(gateway.url() + "/api/orders/3");
+				assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+				assertThat(refused.limit()).isEqualTo("orders");
+				assertThat(refused.header("RateLimit-Limit")).isEqualTo("2");
+				assertThat(refused.retryAfter()).isBetween(50L, 60L);
+				assertThat(backend.requests()).hasSize(3);
+			}
 		}
 	}
 
@@ -226,6 +339,25 @@ class LimitRefreshIT {
 				    limits:
 				      %s
 				""".formatted(limits));
+	}
+
+	void writeRoute(HttpStub backend, String limits) throws IOException {
+		Files.writeString(this.config.resolve("application.yml"), """
+				spring:
+				  cloud:
+				    gateway:
+				      server:
+				        webflux:
+				          routes:
+				            - id: orders
+				              uri: %s
+				              predicates: [Path=/api/orders/**]
+				              filters:
+				                - name: RateLimit
+				                  args:
+				                    key: ip
+				                    limits: %s
+				""".formatted(backend.url(), limits));
 	}
 
 	void writeLimits(String sendPerPhone) throws IOException {

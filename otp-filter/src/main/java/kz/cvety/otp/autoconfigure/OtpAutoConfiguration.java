@@ -21,6 +21,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.cloud.client.circuitbreaker.ReactiveCircuitBreakerFactory;
 import org.springframework.cloud.context.scope.refresh.RefreshScopeRefreshedEvent;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
@@ -215,6 +216,12 @@ public final class OtpAutoConfiguration {
 
 	}
 
+	@Bean
+	static RouteArgumentsCheck otpRouteArgumentsCheck(ConfigurableEnvironment environment,
+			ObjectProvider<GatewayFilterFactory<?>> factories) {
+		return new RouteArgumentsCheck(environment, factories);
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(RefreshScopeRefreshedEvent.class)
 	static class RefreshConfiguration {
@@ -225,8 +232,9 @@ public final class OtpAutoConfiguration {
 		}
 
 		@Bean
-		static UnknownPropertiesRefreshGuard unknownPropertiesRefreshGuard(ConfigurableEnvironment environment) {
-			return new UnknownPropertiesRefreshGuard(environment);
+		static UnknownPropertiesRefreshGuard unknownPropertiesRefreshGuard(ConfigurableEnvironment environment,
+				ObjectProvider<RouteArgumentsCheck> routeArguments) {
+			return new UnknownPropertiesRefreshGuard(environment, routeArguments);
 		}
 
 	}

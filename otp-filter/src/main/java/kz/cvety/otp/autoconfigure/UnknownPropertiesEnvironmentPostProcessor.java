@@ -168,17 +168,8 @@ public final class UnknownPropertiesEnvironmentPostProcessor implements Environm
 		}
 
 		/** The declared name nearest to {@code name} by edit distance, or null when none is close. */
-		String closest(String name) {
-			String best = null;
-			int bestDistance = Integer.MAX_VALUE;
-			for (String candidate : this.flat) {
-				int distance = distance(name, candidate);
-				if (distance < bestDistance) {
-					best = candidate;
-					bestDistance = distance;
-				}
-			}
-			return (best != null && bestDistance <= Math.max(2, name.length() / 5)) ? best : null;
+		@Nullable String closest(String name) {
+			return NearestName.closest(name, this.flat);
 		}
 
 		private static @Nullable ConfigurationPropertyName withoutIndexes(ConfigurationPropertyName name) {
@@ -193,26 +184,6 @@ public final class UnknownPropertiesEnvironmentPostProcessor implements Environm
 
 		private static String squash(String name) {
 			return name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "").replace(".", "");
-		}
-
-		/** Levenshtein distance; small enough to write here rather than add a text library for it. */
-		private static int distance(String a, String b) {
-			int[] previous = new int[b.length() + 1];
-			int[] current = new int[b.length() + 1];
-			for (int j = 0; j <= b.length(); j++) {
-				previous[j] = j;
-			}
-			for (int i = 1; i <= a.length(); i++) {
-				current[0] = i;
-				for (int j = 1; j <= b.length(); j++) {
-					int substitution = previous[j - 1] + ((a.charAt(i - 1) == b.charAt(j - 1)) ? 0 : 1);
-					current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-				}
-				int[] swap = previous;
-				previous = current;
-				current = swap;
-			}
-			return previous[b.length()];
 		}
 
 	}

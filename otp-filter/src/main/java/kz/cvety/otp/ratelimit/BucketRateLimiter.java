@@ -23,10 +23,10 @@ import kz.cvety.otp.support.LocalCaches;
  * are remembered in {@link BlockedKeys} until a token is back, so hammering a blocked key costs no Redis
  * call. When ops change a limit, the new configuration replaces the stored one in every live bucket on its
  * next use (bucket4j implicit configuration replacement, newest version wins across instances); what a key
- * already used counts against the new limit (a raised limit admits the difference at once). Each key's
- * bucket proxy is kept and batches concurrent requests into one Redis call: bucket4j's Redis integration is
- * compare-and-swap based, and a burst on one key (one phone, one IP, the global budget) would otherwise retry
- * its CAS once per contender, until the command timeout.
+ * already used in each window counts against the new limit, raised or lowered ({@link UsedTokensInheritance}).
+ * Each key's bucket proxy is kept and batches concurrent requests into one Redis call: bucket4j's Redis
+ * integration is compare-and-swap based, and a burst on one key (one phone, one IP, the global budget) would
+ * otherwise retry its CAS once per contender, until the command timeout.
  */
 public final class BucketRateLimiter {
 
@@ -127,8 +127,9 @@ public final class BucketRateLimiter {
 		return this.proxies.get(new ProxyKey(key, version, policy), ignored -> {
 			BucketConfiguration configuration = policy.bucketConfiguration();
 			return manager.builder()
+				// The strategy named here is bucket4j's nearest; UsedTokensInheritance replaces how it carries tokens.
 				.withImplicitConfigurationReplacement(version, TokensInheritanceStrategy.ADDITIVE)
-				.withOptimization(Optimizations.batching())
+				.withOptimization(new UsedTokensInheritance(Optimizations.batching()))
 				.build(key, () -> CompletableFuture.completedFuture(configuration));
 		});
 	}
