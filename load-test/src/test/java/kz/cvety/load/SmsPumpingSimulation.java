@@ -30,7 +30,7 @@ import static io.gatling.javaapi.http.HttpDsl.status;
 /**
  * SMS pumping (toll fraud) during a login wave: bots request codes for sequential numbers ({@code +7702…})
  * from a few IPs, other bots hammer single numbers ({@code +7705…}) from ever-changing IPs, and a ring walks one
- * number range ({@code +7703444…}) from {@code ringIps} rotating addresses and never verifies, while customers
+ * number range ({@code +7708444…}) from {@code ringIps} rotating addresses and never verifies, while customers
  * log in. At the end, {@code GET /verdict} of the SMS sink checks the SMS actually sent against the configured
  * limits (per phone, per IP, global: at most a full bucket plus what refilled during the run), that the ring's
  * range got no more than its range limit or the pumping guard's {@code min-sends} let through and that the guard
@@ -52,8 +52,8 @@ public class SmsPumpingSimulation extends Simulation {
 
 	static final String RING = "ring request-otp (one range)";
 
-	/** The range the ring walks: {@code +7703444xxxx}, a range of 10,000 numbers at the default width. */
-	static final String RING_RANGE = "+7703444";
+	/** The range the ring walks: {@code +7708444xxxx}, a range of 10,000 numbers at the default width. */
+	static final String RING_RANGE = "+7708444";
 
 	private final Duration duration = LoadSettings.duration("duration", "60s");
 
