@@ -9,6 +9,8 @@ import kz.cvety.otp.client.ClientIpResolver;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.phone.PhoneNormalizer;
 import kz.cvety.otp.problem.ProblemException;
+import kz.cvety.otp.pumping.PumpingPolicy;
+import kz.cvety.otp.pumping.PumpingProperties;
 import kz.cvety.otp.support.InvalidSettingException;
 
 /**
@@ -24,16 +26,23 @@ import kz.cvety.otp.support.InvalidSettingException;
  * @param handoff whether verified requests go on to the backend
  * @param phones the phone rules
  * @param limits the rate limits
+ * @param pumping the SMS-pumping guard
  */
 public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBodyBytes, ClientIpResolver clientIps,
-		Map<String, String> testNumbers, boolean handoff, PhoneNormalizer phones, OtpLimitPolicies limits) {
+		Map<String, String> testNumbers, boolean handoff, PhoneNormalizer phones, OtpLimitPolicies limits,
+		PumpingPolicy pumping) {
 
 	public OtpPolicy {
 		testNumbers = Map.copyOf(testNumbers);
 	}
 
-	/** Builds the policy, checking rules that span several properties. */
+	/** Builds the policy with the pumping guard's defaults, checking rules that span several properties. */
 	public static OtpPolicy from(OtpProperties otp, LimitsProperties limits) {
+		return from(otp, limits, new PumpingProperties());
+	}
+
+	/** Builds the policy, checking rules that span several properties. */
+	public static OtpPolicy from(OtpProperties otp, LimitsProperties limits, PumpingProperties pumping) {
 		if (otp.getTtl().compareTo(Duration.ofSeconds(10)) < 0) {
 			throw new InvalidSettingException("cvety.otp.ttl", "must be at least 10s, was " + otp.getTtl());
 		}
@@ -53,7 +62,19 @@ public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBo
 				(int) otp.getMaxBodySize().toBytes(),
 				new ClientIpResolver(otp.getTrustedProxyHops(), otp.getIpv6PrefixLength()),
 				otp.getTestNumbers(), otp.getHandoff().isEnabled(), phones,
-				limitPolicies(limits, otp));
+				limitPolicies(limits, otp), pumpingPolicy(pumping, otp));
+	}
+
+	private static PumpingPolicy pumpingPolicy(PumpingProperties pumping, OtpProperties otp) {
+		if (pumping.getWindow().compareTo(PumpingPolicy.MIN_WINDOW) < 0) {
+			throw new InvalidSettingException(PumpingProperties.PREFIX + ".window",
+					"must be at least " + PumpingPolicy.MIN_WINDOW.toSeconds() + "s, was " + pumping.getWindow());
+		}
+		if (pumping.getBlockFor().compareTo(Duration.ofSeconds(1)) < 0) {
+			throw new InvalidSettingException(PumpingProperties.PREFIX + ".block-for",
+					"must be at least 1s, was " + pumping.getBlockFor());
+		}
+		return PumpingPolicy.from(pumping, otp.getDefaultRegion());
 	}
 
 	private static OtpLimitPolicies limitPolicies(LimitsProperties limits, OtpProperties otp) {

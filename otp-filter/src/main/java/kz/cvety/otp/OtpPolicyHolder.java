@@ -7,6 +7,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import kz.cvety.otp.admission.LimitsProperties;
+import kz.cvety.otp.pumping.PumpingProperties;
 
 /**
  * Holds the current {@link OtpPolicy} and swaps it atomically when ops refresh the configuration. A refresh
@@ -20,6 +21,8 @@ public final class OtpPolicyHolder implements Supplier<OtpPolicy> {
 
 	private final LimitsProperties limits;
 
+	private final PumpingProperties pumping;
+
 	private final AtomicReference<OtpPolicy> current;
 
 	private final Runnable onLimitsChanged;
@@ -28,10 +31,19 @@ public final class OtpPolicyHolder implements Supplier<OtpPolicy> {
 	 * @param onLimitsChanged called after a refresh changed the limits
 	 */
 	public OtpPolicyHolder(OtpProperties otp, LimitsProperties limits, Runnable onLimitsChanged) {
+		this(otp, limits, new PumpingProperties(), onLimitsChanged);
+	}
+
+	/**
+	 * @param onLimitsChanged called after a refresh changed the limits
+	 */
+	public OtpPolicyHolder(OtpProperties otp, LimitsProperties limits, PumpingProperties pumping,
+			Runnable onLimitsChanged) {
 		this.otp = otp;
 		this.limits = limits;
+		this.pumping = pumping;
 		this.onLimitsChanged = onLimitsChanged;
-		this.current = new AtomicReference<>(OtpPolicy.from(otp, limits));
+		this.current = new AtomicReference<>(OtpPolicy.from(otp, limits, pumping));
 	}
 
 	@Override
@@ -43,7 +55,7 @@ public final class OtpPolicyHolder implements Supplier<OtpPolicy> {
 	public boolean refresh() {
 		OtpPolicy next;
 		try {
-			next = OtpPolicy.from(this.otp, this.limits);
+			next = OtpPolicy.from(this.otp, this.limits, this.pumping);
 		}
 		catch (RuntimeException ex) {
 			logger.error("Configuration refresh rejected, the previous OTP policy stays in force: " + ex.getMessage());
@@ -53,6 +65,9 @@ public final class OtpPolicyHolder implements Supplier<OtpPolicy> {
 		if (!previous.limits().equals(next.limits())) {
 			logger.info("OTP limits changed: " + next.limits());
 			this.onLimitsChanged.run();
+		}
+		if (!previous.pumping().equals(next.pumping())) {
+			logger.info("OTP pumping guard changed: " + next.pumping());
 		}
 		return true;
 	}

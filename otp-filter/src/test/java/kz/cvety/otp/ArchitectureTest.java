@@ -47,7 +47,7 @@ class ArchitectureTest {
 			.layer("service").definedBy(ROOT)
 			.layer("admission").definedBy(ROOT + ".admission..")
 			.layer("features").definedBy(ROOT + ".ratelimit..", ROOT + ".store..", ROOT + ".sms..", ROOT + ".phone..",
-					ROOT + ".token..", ROOT + ".client..", ROOT + ".redis..")
+					ROOT + ".token..", ROOT + ".client..", ROOT + ".redis..", ROOT + ".pumping..")
 			.layer("foundation").definedBy(ROOT + ".problem..", ROOT + ".resilience..", ROOT + ".support..")
 			.whereLayer("auto-configuration").mayNotBeAccessedByAnyLayer()
 			.whereLayer("web").mayOnlyBeAccessedByLayers("auto-configuration")

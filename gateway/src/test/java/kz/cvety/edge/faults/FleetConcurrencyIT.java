@@ -131,7 +131,8 @@ class FleetConcurrencyIT {
 			for (int i = 0; i < 3; i++) {
 				// One phone far above its limit for the whole run: its number range must not be the limit that answers.
 				sustained.add(GatewayInstance.start(settings(prefix, Map.of("cvety.otp.limits.send-per-phone",
-						limit + "/" + period.toSeconds() + "s", "cvety.otp.limits.send-per-prefix", "100000/1h"))));
+						limit + "/" + period.toSeconds() + "s", "cvety.otp.limits.send-per-prefix", "100000/1h",
+						"cvety.otp.pumping.enabled", "false"))));
 				OtpApi.warmUp(sustained.get(i).url(), 1, Map.of("X-Forwarded-For", "10.251.0." + i));
 			}
 			String phone = newPhone();

@@ -62,7 +62,7 @@ class HostileCodeGuessIT {
 				"cvety.otp.limits.verify-failures-per-phone", "100000/1h", "cvety.otp.limits.verify-failures-per-ip",
 				"100000/1h", "cvety.otp.limits.send-per-prefix", "1000/1h", "cvety.otp.limits.send-per-phone", "1000/1h",
 				"cvety.otp.limits.send-per-ip", "1000/1m", "cvety.otp.test-numbers[" + TEST_NUMBER + "]",
-				TEST_NUMBER_CODE));
+				TEST_NUMBER_CODE, "cvety.otp.pumping.enabled", "false"));
 		gateway = GatewayInstance.start(sms.url(), settings);
 		http = new RawHttp(gateway.port());
 		// The first requests of a fresh JVM may pay class loading inside the Redis command timeout.

@@ -32,7 +32,9 @@ class LimitNumberRangeIT {
 	static void start() {
 		OtpApi.warmUpJvm();
 		sms = new SmsSink();
-		gateway = GatewayInstance.start(sms.url(), Map.of("cvety.otp.trusted-proxy-hops", "1"));
+		// The pumping guard would stop this never-verifying ring first: it has a test of its own.
+		gateway = GatewayInstance.start(sms.url(),
+				Map.of("cvety.otp.trusted-proxy-hops", "1", "cvety.otp.pumping.enabled", "false"));
 	}
 
 	@AfterAll

@@ -92,7 +92,12 @@ class LimitSendRefundIT {
 		HttpStub closed = HttpStub.start();
 		String nothingListening = closed.url() + "/sms";
 		closed.close();
-		try (GatewayInstance unreachable = GatewayInstance.start(settings(nothingListening));
+		Map<String, String> settings = settings(nothingListening);
+		// Refused at once, whatever else the machine is doing: a time limit above the refusal and its one retry,
+		// so no attempt can end as an ambiguous time-out instead.
+		settings.put("cvety.otp.sms.timeout", "5s");
+		settings.put("cvety.otp.sms.connect-timeout", "2s");
+		try (GatewayInstance unreachable = GatewayInstance.start(settings);
 				BucketProbe probe = new BucketProbe(TestRedis.url(), unreachable.keyPrefix())) {
 			OtpApi.warmUp(unreachable.url(), 3, Map.of());
 			String phone = newPhone();

@@ -13,6 +13,7 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ClassPathResource;
 
 import kz.cvety.otp.admission.LimitsProperties;
+import kz.cvety.otp.pumping.PumpingProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,6 +34,19 @@ class ShippedLimitsTest {
 			.get();
 
 		assertThat(bound).usingRecursiveComparison().isEqualTo(new LimitsProperties());
+	}
+
+	@Test
+	void theShippedPumpingGuardIsTheLibraryDefault() throws IOException {
+		List<PropertySource<?>> shipped = new YamlPropertySourceLoader().load("shipped",
+				new ClassPathResource("config/application.yml"));
+		StandardEnvironment environment = new StandardEnvironment();
+		shipped.forEach(environment.getPropertySources()::addFirst);
+		PumpingProperties bound = new Binder(ConfigurationPropertySources.get(environment))
+			.bind(PumpingProperties.PREFIX, PumpingProperties.class)
+			.get();
+
+		assertThat(bound).usingRecursiveComparison().isEqualTo(new PumpingProperties());
 	}
 
 }

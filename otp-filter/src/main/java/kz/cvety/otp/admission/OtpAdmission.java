@@ -13,6 +13,8 @@ import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.problem.RetryAfter;
+import kz.cvety.otp.pumping.PumpingGuard;
+import kz.cvety.otp.pumping.PumpingPolicy;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.ratelimit.LimitPolicy;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
@@ -24,7 +26,8 @@ import kz.cvety.otp.store.OtpStore;
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
  * per number range, per IP, global); verifications need one of the code's attempts and then a token of each
  * failed-verification budget (per phone, per IP), given back unless the code turns out wrong. A refused request
- * takes no token of any other limit.
+ * takes no token of any other limit. Before any token, the pumping guard refuses sends to a number range or
+ * region that converts too few codes; settled sends and verifications are counted for it.
  */
 public final class OtpAdmission {
 
@@ -41,11 +44,22 @@ public final class OtpAdmission {
 
 	private final AdmissionListener listener;
 
+	private final @Nullable PumpingGuard pumpingGuard;
+
 	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener) {
+		this(limiter, keys, store, listener, null);
+	}
+
+	/**
+	 * @param pumpingGuard the pumping guard, or null for none
+	 */
+	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener,
+			@Nullable PumpingGuard pumpingGuard) {
 		this.limiter = limiter;
 		this.keys = keys;
 		this.store = store;
 		this.listener = listener;
+		this.pumpingGuard = pumpingGuard;
 	}
 
 	/**
@@ -54,13 +68,73 @@ public final class OtpAdmission {
 	 * @return the admission, which knows its decisions and how to settle them
 	 */
 	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, String phone, ClientIp client) {
+		return admitSend(policies, PumpingPolicy.OFF, phone, client);
+	}
+
+	/**
+	 * Asks the pumping guard about the phone's range and region, then takes one token of each send limit, or
+	 * refuses with 429 {@code rate_limited} naming the limit ({@code pumping-guard} for the guard).
+	 * @return the admission, which knows its decisions and how to settle them
+	 */
+	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
+			ClientIp client) {
 		List<Step> steps = sendSteps(policies, phone, client);
 		ProblemException cached = cachedRefusal(policies, steps, OtpAdmission::rateLimited);
 		if (cached != null) {
 			return Mono.error(cached);
 		}
-		return consumeInOrder(policies, steps, 0, new ArrayList<>(), "send", phone, OtpAdmission::rateLimited)
-			.map(decisions -> new SendAdmission(decisions, () -> giveBack(steps, decisions)));
+		List<PumpingPolicy.Target> targets = pumpingTargets(policies, pumping, phone);
+		Mono<SendAdmission> tokens = consumeInOrder(policies, steps, 0, new ArrayList<>(), "send", phone,
+				OtpAdmission::rateLimited)
+			.map(decisions -> new SendAdmission(decisions, () -> giveBack(steps, decisions),
+					() -> countSent(policies, pumping, targets)));
+		PumpingGuard guard = this.pumpingGuard;
+		if (guard == null || targets.isEmpty()) {
+			return tokens;
+		}
+		return guard.check(targets).flatMap(blocked -> pumpingRefusal(policies, pumping, phone, blocked)).then(tokens);
+	}
+
+	private List<PumpingPolicy.Target> pumpingTargets(OtpLimitPolicies policies, PumpingPolicy pumping, String phone) {
+		return (this.pumpingGuard != null) ? pumping.targetsOf(phone, policies.prefixSuffixDigits()) : List.of();
+	}
+
+	/** Refuses a send to a blocked scope, until its block ends; in dry run only logs and counts the decision. */
+	private Mono<Void> pumpingRefusal(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
+			PumpingGuard.Blocked blocked) {
+		RateLimitDecision decision = new RateLimitDecision(PumpingPolicy.LIMIT_NAME, false, pumping.minSends(), 0,
+				blocked.left(), blocked.left(), false);
+		this.listener.decided(decision, policies.dryRun());
+		if (policies.dryRun()) {
+			logger.info("OTP send for " + PhoneMasker.mask(phone) + " would be refused by " + PumpingPolicy.LIMIT_NAME
+					+ " (dry run)");
+			return Mono.empty();
+		}
+		String scope = blocked.target().scope().tag();
+		return Mono.error(ProblemException
+			.of(ProblemCode.RATE_LIMITED, "Codes to this number's " + scope + " are paused: many codes sent to it were"
+					+ " never entered (" + PumpingPolicy.LIMIT_NAME + "); wait before retrying.")
+			.limit(PumpingPolicy.LIMIT_NAME)
+			.retryAfter(blocked.left())
+			.headers(RateLimitHeaders.of(List.of(decision)))
+			.build());
+	}
+
+	/** Counts a sent code for the guard once the answer is out: a lost count only ever admits more. */
+	private void countSent(OtpLimitPolicies policies, PumpingPolicy pumping, List<PumpingPolicy.Target> targets) {
+		PumpingGuard guard = this.pumpingGuard;
+		if (guard != null && !targets.isEmpty()) {
+			guard.sent(pumping, targets, policies.prefixSuffixDigits(), policies.dryRun())
+				.onErrorResume(ex -> Mono.empty())
+				.subscribe();
+		}
+	}
+
+	private void countVerified(PumpingPolicy pumping, List<PumpingPolicy.Target> targets) {
+		PumpingGuard guard = this.pumpingGuard;
+		if (guard != null && !targets.isEmpty()) {
+			guard.verified(pumping, targets).onErrorResume(ex -> Mono.empty()).subscribe();
+		}
 	}
 
 	/**
@@ -101,6 +175,15 @@ public final class OtpAdmission {
 	 */
 	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, String phone, ClientIp client,
 			int maxAttempts) {
+		return admitVerify(policies, PumpingPolicy.OFF, phone, client, maxAttempts);
+	}
+
+	/**
+	 * As {@link #admitVerify(OtpLimitPolicies, String, ClientIp, int)}; a verified code counts for the pumping
+	 * guard.
+	 */
+	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
+			ClientIp client, int maxAttempts) {
 		// The phone's budget answers first: its lock is what the customer must hear about (a new code does not
 		// lift it), and at the defaults it is the longer wait, so its Retry-After is the honest one.
 		List<Step> budgets = new ArrayList<>(2);
@@ -130,7 +213,8 @@ public final class OtpAdmission {
 				.build());
 			case ADMITTED -> consumeInOrder(policies, budgets, 0, new ArrayList<>(), "verify", phone,
 					OtpAdmission::verifyRefusal)
-				.map(decisions -> new VerifyAdmission(decisions, reservation, () -> giveBack(budgets, decisions)));
+				.map(decisions -> new VerifyAdmission(decisions, reservation, () -> giveBack(budgets, decisions),
+						() -> countVerified(pumping, pumpingTargets(policies, pumping, phone))));
 		});
 	}
 

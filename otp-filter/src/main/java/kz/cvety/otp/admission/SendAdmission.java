@@ -17,9 +17,20 @@ public final class SendAdmission {
 
 	private final Supplier<Mono<Void>> refund;
 
+	private final Runnable sent;
+
 	SendAdmission(List<RateLimitDecision> decisions, Supplier<Mono<Void>> refund) {
+		this(decisions, refund, () -> {
+		});
+	}
+
+	/**
+	 * @param sent counts a code that may have reached the phone, for the pumping guard, without waiting for it
+	 */
+	SendAdmission(List<RateLimitDecision> decisions, Supplier<Mono<Void>> refund, Runnable sent) {
 		this.decisions = decisions;
 		this.refund = refund;
+		this.sent = sent;
 	}
 
 	/** The decisions of every send limit, for the {@code RateLimit-*} headers. */
@@ -29,9 +40,13 @@ public final class SendAdmission {
 
 	/**
 	 * Gives back the tokens this send took when no SMS can have gone out ({@link SendOutcome#FAILED}); a send the
-	 * provider may have taken, or one that went out, keeps them spent. A limit that refused in dry run took none.
+	 * provider may have taken, or one that went out, keeps them spent, and counts as sent for the pumping guard.
+	 * A limit that refused in dry run took none.
 	 */
 	public Mono<Void> settle(@Nullable SendOutcome outcome) {
+		if (outcome == SendOutcome.SENT || outcome == SendOutcome.UNCONFIRMED) {
+			this.sent.run();
+		}
 		return (outcome == SendOutcome.FAILED) ? Mono.defer(this.refund) : Mono.empty();
 	}
 

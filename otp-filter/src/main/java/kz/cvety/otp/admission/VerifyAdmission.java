@@ -21,10 +21,22 @@ public final class VerifyAdmission {
 
 	private final Supplier<Mono<Void>> refund;
 
+	private final Runnable verified;
+
 	VerifyAdmission(List<RateLimitDecision> decisions, AttemptReservation reservation, Supplier<Mono<Void>> refund) {
+		this(decisions, reservation, refund, () -> {
+		});
+	}
+
+	/**
+	 * @param verified counts a verified code for the pumping guard, without waiting for it
+	 */
+	VerifyAdmission(List<RateLimitDecision> decisions, AttemptReservation reservation, Supplier<Mono<Void>> refund,
+			Runnable verified) {
 		this.decisions = decisions;
 		this.reservation = reservation;
 		this.refund = refund;
+		this.verified = verified;
 	}
 
 	/** The decisions of the failed-verification budgets, for the {@code RateLimit-*} headers. */
@@ -39,9 +51,13 @@ public final class VerifyAdmission {
 
 	/**
 	 * Gives the failed-verification tokens back unless the code was wrong ({@link VerifyOutcome#INVALID}): a
-	 * verified code, or none to check, is no failed verification. A budget that refused in dry run took none.
+	 * verified code, or none to check, is no failed verification. A budget that refused in dry run took none. A
+	 * verified code counts for the pumping guard.
 	 */
 	public Mono<Void> settle(@Nullable VerifyOutcome outcome) {
+		if (outcome == VerifyOutcome.VERIFIED) {
+			this.verified.run();
+		}
 		return (outcome != VerifyOutcome.INVALID) ? Mono.defer(this.refund) : Mono.empty();
 	}
 

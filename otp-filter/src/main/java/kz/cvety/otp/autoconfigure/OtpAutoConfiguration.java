@@ -47,7 +47,11 @@ import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 import kz.cvety.otp.metrics.OtpDecisionLog;
 import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.phone.PhoneMasker;
+import kz.cvety.otp.pumping.PumpingGuard;
+import kz.cvety.otp.pumping.PumpingProperties;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
+import kz.cvety.otp.redis.LettuceBuckets;
+import kz.cvety.otp.resilience.RedisGuard;
 import kz.cvety.otp.sms.SmsSender;
 import kz.cvety.otp.sms.SmsTextTemplate;
 import kz.cvety.otp.store.CodeGenerator;
@@ -65,7 +69,7 @@ import kz.cvety.otp.web.OtpWarmUp;
 
 /**
  * The OTP endpoints: the policy (refreshed with the configuration), admission, the service, the
- * {@code OtpAdmission} route filter, the handler and its internal routes, the verification hand-off, the
+ * {@code OtpAdmission} route filter, the pumping guard, the handler and its internal routes, the verification hand-off, the
  * backend header filter and the start-up warm-up.
  */
 // After the Resilience4J circuit breaker factory: the hand-off is conditional on it.
@@ -76,7 +80,7 @@ import kz.cvety.otp.web.OtpWarmUp;
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
 @ConditionalOnBean(ReactiveStringRedisTemplate.class)
-@EnableConfigurationProperties({ OtpProperties.class, LimitsProperties.class })
+@EnableConfigurationProperties({ OtpProperties.class, LimitsProperties.class, PumpingProperties.class })
 public final class OtpAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(OtpAutoConfiguration.class);
@@ -103,9 +107,10 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpPolicyHolder otpPolicyHolder(OtpProperties otp, LimitsProperties limits, BucketRateLimiter limiter) {
+	OtpPolicyHolder otpPolicyHolder(OtpProperties otp, LimitsProperties limits, PumpingProperties pumping,
+			BucketRateLimiter limiter) {
 		try {
-			OtpPolicyHolder holder = new OtpPolicyHolder(otp, limits, limiter::limitsChanged);
+			OtpPolicyHolder holder = new OtpPolicyHolder(otp, limits, pumping, limiter::limitsChanged);
 			warnAboutTestNumbers(otp);
 			return holder;
 		}
@@ -129,9 +134,18 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpAdmission otpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store,
+	PumpingGuard otpPumpingGuard(LettuceBuckets redis, OtpKeys keys, RedisGuard guard,
 			ObjectProvider<OtpMetrics> metrics) {
-		return new OtpAdmission(limiter, keys, store, listener(metrics));
+		PumpingGuard pumping = new PumpingGuard(redis.scriptRunner(), keys, guard, PumpingGuard.Scripts.fromResources());
+		metrics.ifAvailable(pumping::listenWith);
+		return pumping;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OtpAdmission otpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store,
+			ObjectProvider<OtpMetrics> metrics, PumpingGuard pumping) {
+		return new OtpAdmission(limiter, keys, store, listener(metrics), pumping);
 	}
 
 	@Bean

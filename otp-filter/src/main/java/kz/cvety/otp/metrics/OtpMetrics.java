@@ -22,6 +22,9 @@ import kz.cvety.otp.admission.OtpAdmission.AdmissionListener;
 import kz.cvety.otp.admission.OtpLimitPolicies;
 import kz.cvety.otp.admission.SendOutcome;
 import kz.cvety.otp.admission.VerifyOutcome;
+import kz.cvety.otp.pumping.PumpingGuard;
+import kz.cvety.otp.pumping.PumpingPolicy;
+import kz.cvety.otp.pumping.PumpingScope;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.resilience.RedisGuard;
 
@@ -30,7 +33,7 @@ import kz.cvety.otp.resilience.RedisGuard;
  * outcome, SMS and Redis latency, circuit breaker states, and the send-to-verify conversion ratio an
  * SMS-pumping alarm watches. No phone number is ever a tag.
  */
-public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObserver {
+public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObserver, PumpingGuard.Listener {
 
 	/**
 	 * Counter of request-otp that reached the handler, tag {@code outcome}: sent, failed (refunded: the provider
@@ -55,6 +58,12 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 
 	/** Counter of phones support unblocked through the {@code otp} actuator endpoint. */
 	public static final String SUPPORT_UNBLOCKS = "cvety.otp.support.unblocks";
+
+	/**
+	 * Counter of scopes the pumping guard suspected (and blocked, unless in dry run), tags {@code scope} (range,
+	 * region) and {@code dry_run}; its refusals count as {@link #LIMIT_DECISIONS} of limit {@code pumping-guard}.
+	 */
+	public static final String PUMPING_SUSPECTED = "cvety.otp.pumping.suspected";
 
 	private static final int WINDOW_MINUTES = 15;
 
@@ -99,6 +108,10 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 			decisionCounter(limit, "admitted", "redis");
 			decisionCounter(limit, "refused", "redis");
 		}
+		decisionCounter(PumpingPolicy.LIMIT_NAME, "refused", "redis");
+		for (PumpingScope scope : PumpingScope.values()) {
+			suspectedCounter(scope, false);
+		}
 	}
 
 	/** Counts a request-otp outcome: {@code sent}, {@code failed}, {@code unconfirmed} or {@code test_number}. */
@@ -121,6 +134,11 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 	public void decided(RateLimitDecision decision, boolean dryRun) {
 		String outcome = decision.allowed() ? "admitted" : (dryRun ? "dry_run_refused" : "refused");
 		decision(decision.limitName(), outcome, decision.cached() ? "cache" : "redis");
+	}
+
+	@Override
+	public void suspected(PumpingScope scope, boolean dryRun) {
+		suspectedCounter(scope, dryRun).increment();
 	}
 
 	@Override
@@ -187,6 +205,15 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 				key -> Counter.builder(VERIFICATIONS)
 					.description("Verification attempts, by outcome")
 					.tag("outcome", outcome)
+					.register(this.registry));
+	}
+
+	private Counter suspectedCounter(PumpingScope scope, boolean dryRun) {
+		return this.counters.computeIfAbsent(new MeterKey(PUMPING_SUSPECTED, scope.tag(), Boolean.toString(dryRun), null),
+				key -> Counter.builder(PUMPING_SUSPECTED)
+					.description("Number ranges and regions the SMS-pumping guard suspected of pumping")
+					.tag("scope", scope.tag())
+					.tag("dry_run", Boolean.toString(dryRun))
 					.register(this.registry));
 	}
 

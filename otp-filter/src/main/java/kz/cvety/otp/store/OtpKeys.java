@@ -49,6 +49,14 @@ public final class OtpKeys {
 		return this.prefix + "prefix:{" + this.hasher.keyTag(range) + "}:send";
 	}
 
+	/**
+	 * A pumping-guard scope's counts and block: {@code cvety:pump:range:{tag}}, the tag a keyed hash of the scope
+	 * (a number range or a region), each scope on its own slot.
+	 */
+	public String pumping(String scope, String value) {
+		return this.prefix + "pump:" + scope + ":{" + this.hasher.keyTag(scope + ":" + value) + "}";
+	}
+
 	/** The fleet-wide SMS budget bucket. */
 	public String sendGlobal() {
 		return this.sendGlobal;

@@ -75,7 +75,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 
 	private Mono<Void> send(ServerWebExchange exchange, GatewayFilterChain chain, OtpPolicy policy, OtpRequest request,
 			String phone, ClientIp client) {
-		return this.admission.admitSend(policy.limits(), phone, client)
+		return this.admission.admitSend(policy.limits(), policy.pumping(), phone, client)
 			.doOnError(refused -> recordSend(exchange, phone, null, refused))
 			.flatMap(admitted -> {
 				OtpExchange otp = new OtpExchange(policy, request, phone, client.address(), null, admitted.decisions());
@@ -88,7 +88,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	private Mono<Void> verify(ServerWebExchange exchange, GatewayFilterChain chain, OtpPolicy policy,
 			OtpRequest request, String phone, ClientIp client) {
 		checkCodeFormat(request.otpCode(), policy.codeLength());
-		return this.admission.admitVerify(policy.limits(), phone, client, policy.maxAttempts())
+		return this.admission.admitVerify(policy.limits(), policy.pumping(), phone, client, policy.maxAttempts())
 			.doOnError(refused -> recordVerify(exchange, phone, null, refused))
 			.flatMap(admitted -> {
 				OtpExchange otp = new OtpExchange(policy, request, phone, client.address(), admitted.reservation(),
