@@ -18,6 +18,7 @@ import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
+import kz.cvety.otp.support.OtpObservations;
 
 /**
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
@@ -40,11 +41,22 @@ public final class OtpAdmission {
 
 	private final AdmissionListener listener;
 
+	private final OtpObservations observations;
+
 	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener) {
+		this(limiter, keys, store, listener, OtpObservations.NONE);
+	}
+
+	/**
+	 * @param observations observes each admission (a span around its Redis steps when the application traces)
+	 */
+	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener,
+			OtpObservations observations) {
 		this.limiter = limiter;
 		this.keys = keys;
 		this.store = store;
 		this.listener = listener;
+		this.observations = observations;
 	}
 
 	/**
@@ -53,6 +65,10 @@ public final class OtpAdmission {
 	 * @return the admission, which knows its decisions and how to settle them
 	 */
 	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, String phone, String ip) {
+		return this.observations.admission("send", send(policies, phone, ip));
+	}
+
+	private Mono<SendAdmission> send(OtpLimitPolicies policies, String phone, String ip) {
 		List<Step> steps = sendSteps(policies, phone, ip);
 		ProblemException cached = cachedRefusal(policies, steps, OtpAdmission::rateLimited);
 		if (cached != null) {
@@ -80,6 +96,10 @@ public final class OtpAdmission {
 	 * 429 {@code verify_locked} (the phone's budget), 429 {@code rate_limited} (the IP's).
 	 */
 	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, String phone, String ip, int maxAttempts) {
+		return this.observations.admission("verify", verify(policies, phone, ip, maxAttempts));
+	}
+
+	private Mono<VerifyAdmission> verify(OtpLimitPolicies policies, String phone, String ip, int maxAttempts) {
 		// The phone's budget answers first: its lock is what the customer must hear about (a new code does not
 		// lift it), and at the defaults it is the longer wait, so its Retry-After is the honest one.
 		List<Step> budgets = List.of(new Step(policies.verifyFailuresPerPhone(), this.keys.verifyFailuresPerPhone(phone)),
