@@ -31,7 +31,7 @@ public class TracingProperties {
 	/** The edge's stance on a client's trace context. */
 	public enum ClientTrace {
 
-		/** Continue the client's trace: its trace id, its sampling decision, its tracestate and baggage. */
+		/** Continue the client's trace: its trace id, its sampling decision and its tracestate. */
 		TRUST,
 
 		/** Start a new trace at the edge and record the client's span, if it sent a valid one, as a span link. */
