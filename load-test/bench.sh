@@ -24,6 +24,9 @@
 #   BENCH_ROWS=all         or a comma list of row names
 #                          (backend,plain,scg,limited,admitted,admitted-ips,refused,verify)
 #   BENCH_JAVA_OPTS="-Xms512m -Xmx512m"                   JVM options of the gateway
+#   BENCH_TRACING=off      on: the shipped tracing defaults (sampling 0.1, context propagation auto, no OTLP
+#                          endpoint); off: tracing switched off (management.tracing.export.enabled=false, sampling 0,
+#                          spring.reactor.context-propagation=limited), comparable with runs from before tracing
 #   BENCH_JFR=1            record one JFR file per measured row (settings=profile) into the results folder
 #   BENCH_ASPROF=<path>    async-profiler's asprof launcher: one CPU profile per measured row (collapsed stacks
 #                          and a flame graph) into the results folder. Sampling costs far less than JFR and does
@@ -44,6 +47,13 @@ CONNECTIONS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
 ROWS=${BENCH_ROWS:-all}
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms512m -Xmx512m}
+TRACING=${BENCH_TRACING:-off}
+case $TRACING in
+  on) TRACING_ARGS=() ;;
+  off) TRACING_ARGS=(--management.tracing.export.enabled=false --management.tracing.sampling.probability=0.0
+    --spring.reactor.context-propagation=limited) ;;
+  *) printf '[bench] BENCH_TRACING must be on or off, was %s\n' "$TRACING" >&2; exit 1 ;;
+esac
 JFR=${BENCH_JFR:-}
 ASPROF=${BENCH_ASPROF:-}
 JAR=${BENCH_JAR:-$ROOT/gateway/target/gateway.jar}
@@ -190,7 +200,7 @@ GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
 # shellcheck disable=SC2086
 (cd "$ROOT" && exec java $JAVA_OPTS -jar "$JAR" --spring.profiles.active=bench --server.port="$GATEWAY_PORT" \
   --spring.data.redis.url="redis://127.0.0.1:$REDIS_PORT" --bench.backend-url="http://127.0.0.1:$NGINX_PORT" \
-  >"$OUT/gateway.log" 2>&1) &
+  ${TRACING_ARGS[@]+"${TRACING_ARGS[@]}"} >"$OUT/gateway.log" 2>&1) &
 GATEWAY_PID=$!
 PIDS+=("$GATEWAY_PID")
 log "Redis :$REDIS_PORT ($("$REDIS_SERVER" --version | awk '{print $3}')), nginx :$NGINX_PORT, gateway :$GATEWAY_PORT (pid $GATEWAY_PID); results in $OUT"
@@ -383,6 +393,7 @@ done
   echo "warmup_passes=$pass"
   echo "warmup_jit_percent=$jit_share"
   echo "java_opts=$JAVA_OPTS"
+  echo "tracing=$TRACING"
   echo "jfr=$JFR"
   echo "load_before=$LOAD_BEFORE"
   echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -47,9 +47,15 @@ public final class GatewayInstance implements AutoCloseable {
 
 	/** Starts a gateway with exactly {@code settings} (plus the packaged config/). */
 	public static GatewayInstance start(Map<String, String> settings) {
+		return start(settings, Map.of());
+	}
+
+	/** Starts a gateway with exactly {@code settings} and, as beans by name, {@code beans} (a test's span exporter). */
+	public static GatewayInstance start(Map<String, String> settings, Map<String, Object> beans) {
 		String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
 		return new GatewayInstance(new SpringApplicationBuilder(GatewayApplication.class)
-			.initializers(GatewayInstance::ownNettyResources)
+			.initializers(GatewayInstance::ownNettyResources,
+					context -> beans.forEach(context.getBeanFactory()::registerSingleton))
 			.run(args));
 	}
 

@@ -21,6 +21,7 @@ import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
+import kz.cvety.otp.support.OtpObservations;
 
 /**
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
@@ -46,20 +47,24 @@ public final class OtpAdmission {
 
 	private final @Nullable PumpingGuard pumpingGuard;
 
+	private final OtpObservations observations;
+
 	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener) {
-		this(limiter, keys, store, listener, null);
+		this(limiter, keys, store, listener, null, OtpObservations.NONE);
 	}
 
 	/**
 	 * @param pumpingGuard the pumping guard, or null for none
+	 * @param observations observes each admission (a span around its Redis steps when the application traces)
 	 */
 	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener,
-			@Nullable PumpingGuard pumpingGuard) {
+			@Nullable PumpingGuard pumpingGuard, OtpObservations observations) {
 		this.limiter = limiter;
 		this.keys = keys;
 		this.store = store;
 		this.listener = listener;
 		this.pumpingGuard = pumpingGuard;
+		this.observations = observations;
 	}
 
 	/**
@@ -78,6 +83,10 @@ public final class OtpAdmission {
 	 */
 	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
 			ClientIp client) {
+		return this.observations.admission("send", send(policies, pumping, phone, client));
+	}
+
+	private Mono<SendAdmission> send(OtpLimitPolicies policies, PumpingPolicy pumping, String phone, ClientIp client) {
 		List<Step> steps = sendSteps(policies, phone, client);
 		ProblemException cached = cachedRefusal(policies, steps, OtpAdmission::rateLimited);
 		if (cached != null) {
@@ -183,6 +192,11 @@ public final class OtpAdmission {
 	 * guard.
 	 */
 	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
+			ClientIp client, int maxAttempts) {
+		return this.observations.admission("verify", verify(policies, pumping, phone, client, maxAttempts));
+	}
+
+	private Mono<VerifyAdmission> verify(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
 			ClientIp client, int maxAttempts) {
 		// The phone's budget answers first: its lock is what the customer must hear about (a new code does not
 		// lift it), and at the defaults it is the longer wait, so its Retry-After is the honest one.

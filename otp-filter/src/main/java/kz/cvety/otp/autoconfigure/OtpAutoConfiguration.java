@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
+import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.netty.http.client.HttpClient;
@@ -23,6 +24,7 @@ import org.springframework.cloud.context.scope.refresh.RefreshScopeRefreshedEven
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.observation.ObservedRequestHttpHeadersFilter;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -59,6 +61,7 @@ import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
 import kz.cvety.otp.support.InvalidSettingException;
+import kz.cvety.otp.support.OtpObservations;
 import kz.cvety.otp.token.VerificationTokenIssuer;
 import kz.cvety.otp.web.BackendHandoff;
 import kz.cvety.otp.web.BackendHeadersFilter;
@@ -144,8 +147,8 @@ public final class OtpAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OtpAdmission otpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store,
-			ObjectProvider<OtpMetrics> metrics, PumpingGuard pumping) {
-		return new OtpAdmission(limiter, keys, store, listener(metrics), pumping);
+			ObjectProvider<OtpMetrics> metrics, PumpingGuard pumping, OtpObservations observations) {
+		return new OtpAdmission(limiter, keys, store, listener(metrics), pumping, observations);
 	}
 
 	@Bean
@@ -214,7 +217,8 @@ public final class OtpAutoConfiguration {
 		@ConditionalOnMissingBean
 		@ConditionalOnProperty(prefix = OtpProperties.PREFIX, name = "handoff.enabled", havingValue = "true")
 		BackendHandoff otpBackendHandoff(OtpProperties otp, ReactiveCircuitBreakerFactory<?, ?> circuitBreakers,
-				ObjectProvider<HttpClient> httpClient, ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
+				ObjectProvider<HttpClient> httpClient, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
+				ObjectProvider<ObservationRegistry> observations) {
 			URI url = otp.getHandoff().getUrl();
 			if (url == null) {
 				throw new UnsafeConfigurationException("cvety.otp.handoff.url", "is not set, but the hand-off is on",
@@ -222,10 +226,19 @@ public final class OtpAutoConfiguration {
 			}
 			HttpClient client = httpClient.getIfAvailable(HttpClient::create);
 			// Asked on use, as Spring Cloud Gateway's routing filter does: the header filters include this
-			// configuration's own, and a hand-off happens only once the context is running.
-			Supplier<List<HttpHeadersFilter>> filters = SingletonSupplier.of(() -> headersFilters.getIfAvailable(List::of));
-			return new BackendHandoff(WebClient.builder().clientConnector(new ReactorClientHttpConnector(client)).build(),
-					url, circuitBreakers.create(otp.getHandoff().getCircuitBreaker()), filters);
+			// configuration's own, and a hand-off happens only once the context is running. Not the gateway's
+			// observed-request filter: it starts a client observation that only its routing filter ever stops,
+			// while the hand-off's WebClient observes its own call (and writes the trace context the backend reads).
+			Supplier<List<HttpHeadersFilter>> filters = SingletonSupplier.of(() -> headersFilters.getIfAvailable(List::of)
+				.stream()
+				.filter(filter -> !(filter instanceof ObservedRequestHttpHeadersFilter))
+				.toList());
+			WebClient webClient = WebClient.builder()
+				.clientConnector(new ReactorClientHttpConnector(client))
+				.observationRegistry(observations.getIfAvailable(() -> ObservationRegistry.NOOP))
+				.build();
+			return new BackendHandoff(webClient, url, circuitBreakers.create(otp.getHandoff().getCircuitBreaker()),
+					filters);
 		}
 
 	}

@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -21,6 +22,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.resilience.RedisGuard;
 import kz.cvety.otp.sms.ResilientSmsSender;
+import kz.cvety.otp.support.OtpObservations;
 
 /**
  * The OTP meters (sends, verifications, limit decisions, Redis and SMS latency, circuit states), when the
@@ -44,6 +46,15 @@ public final class OtpMetricsAutoConfiguration {
 		OtpMetrics metrics = new OtpMetrics(registry, Clock.systemUTC(), circuitBreakers);
 		guard.observeWith(metrics);
 		return metrics;
+	}
+
+	/**
+	 * No meters for the OTP step observations: they exist for traces, and the {@code cvety.otp} timers already
+	 * measure the same steps.
+	 */
+	@Bean
+	MeterFilter otpObservationMeterFilter() {
+		return MeterFilter.denyNameStartsWith(OtpObservations.PREFIX);
 	}
 
 }

@@ -30,12 +30,13 @@ import kz.cvety.otp.sms.SmsProperties;
 import kz.cvety.otp.sms.SmsSender;
 import kz.cvety.otp.sms.SmsTextTemplate;
 import kz.cvety.otp.sms.WebhookSmsSender;
+import kz.cvety.otp.support.OtpObservations;
 
 /**
  * The SMS sender: the webhook behind its time limit, retry and circuit breaker, or the log sender for
  * development; the text template with its auto-fill lines.
  */
-@AutoConfiguration(after = OtpMetricsAutoConfiguration.class)
+@AutoConfiguration(after = { OtpStoreAutoConfiguration.class, OtpMetricsAutoConfiguration.class })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
@@ -76,14 +77,17 @@ public final class OtpSmsAutoConfiguration {
 	@Bean
 	@Primary
 	@ConditionalOnMissingBean(name = "otpSmsSender")
-	SmsSender otpSmsSender(ObjectProvider<ResilientSmsSender> webhook, ObjectProvider<OtpMetrics> metrics) {
+	SmsSender otpSmsSender(ObjectProvider<ResilientSmsSender> webhook, ObjectProvider<OtpMetrics> metrics,
+			OtpObservations observations) {
 		SmsSender sender = webhook.getIfAvailable();
 		if (sender == null) {
 			logger.warn("SMS provider is 'log': codes are printed to the log, not sent (local development only)");
 			sender = new LogSmsSender();
 		}
 		OtpMetrics meters = metrics.getIfAvailable();
-		return (meters != null) ? new TimedSmsSender(sender, meters) : sender;
+		SmsSender timed = (meters != null) ? new TimedSmsSender(sender, meters) : sender;
+		// Observed outermost, so the send is timed while its span is current (the trace id of the timer's exemplar).
+		return message -> observations.sms(timed.send(message));
 	}
 
 }

@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.util.List;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.observation.ObservationRegistry;
 import reactor.core.publisher.Mono;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -22,7 +24,6 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
 import kz.cvety.otp.OtpProperties;
-import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 import kz.cvety.otp.redis.LettuceBuckets;
 import kz.cvety.otp.redis.RedisTimeMeter;
 import kz.cvety.otp.resilience.CircuitRetryAfter;
@@ -31,10 +32,12 @@ import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpRedisProperties;
 import kz.cvety.otp.store.OtpStore;
+import kz.cvety.otp.support.OtpObservations;
 
 /**
  * The OTP store on Redis: the keyed hashes, the Lua scripts, the lean Lettuce connection the store and the rate
- * limits share, the Redis clock and the guard (time limit and circuit breaker) around every Redis step.
+ * limits share, the Redis clock, the guard (time limit and circuit breaker) around every Redis step, and the
+ * observations of the OTP steps.
  */
 @AutoConfiguration(after = DataRedisReactiveAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
@@ -81,9 +84,16 @@ public final class OtpStoreAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RedisGuard otpRedisGuard(OtpRedisProperties redis) {
+	OtpObservations otpObservations(ObjectProvider<ObservationRegistry> registry) {
+		return new OtpObservations(registry.getIfAvailable(() -> ObservationRegistry.NOOP));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RedisGuard otpRedisGuard(OtpRedisProperties redis, OtpObservations observations) {
 		CircuitBreaker circuitBreaker = CircuitBreaker.of(REDIS_CIRCUIT_BREAKER, redis.circuitBreakerConfig());
-		return new RedisGuard(new CircuitRetryAfter(circuitBreaker, Clock.systemUTC()), redis.getCommandTimeout());
+		return new RedisGuard(new CircuitRetryAfter(circuitBreaker, Clock.systemUTC()), redis.getCommandTimeout(),
+				observations);
 	}
 
 	@Bean(destroyMethod = "close")

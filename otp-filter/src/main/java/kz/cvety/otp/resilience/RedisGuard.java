@@ -9,9 +9,10 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
-import kz.cvety.otp.resilience.CircuitRetryAfter;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
+import kz.cvety.otp.resilience.CircuitRetryAfter;
+import kz.cvety.otp.support.OtpObservations;
 
 /**
  * Puts a timeout and a Resilience4j circuit breaker around every Redis step, so an outage turns into an
@@ -28,11 +29,21 @@ public final class RedisGuard {
 
 	private final Duration timeout;
 
+	private final OtpObservations observations;
+
 	private volatile StepObserver observer = StepObserver.NONE;
 
 	public RedisGuard(CircuitRetryAfter circuit, Duration timeout) {
+		this(circuit, timeout, OtpObservations.NONE);
+	}
+
+	/**
+	 * @param observations observes each step (a span per step when the application traces)
+	 */
+	public RedisGuard(CircuitRetryAfter circuit, Duration timeout, OtpObservations observations) {
 		this.circuit = circuit;
 		this.timeout = timeout;
+		this.observations = observations;
 	}
 
 	/** Sets who hears each step's latency and outcome (metrics). */
@@ -42,7 +53,9 @@ public final class RedisGuard {
 
 	/** Applies timeout and circuit breaker to {@code step}; any failure becomes {@code store_unavailable}. */
 	public <T> Mono<T> guard(String step, Mono<T> call) {
-		return Mono.defer(() -> {
+		// The step's observation is outermost, so its latency is recorded while the step's span is current (the
+		// trace id of a timer's exemplar).
+		return this.observations.redis(step, Mono.defer(() -> {
 			long started = System.nanoTime();
 			// With a fallback, Reactor's timeout skips building a description string on every subscription.
 			return call.timeout(this.timeout, Mono.error(() -> new TimeoutException("no answer within " + this.timeout)))
@@ -50,7 +63,7 @@ public final class RedisGuard {
 				.doOnSuccess(value -> this.observer.observe(step, System.nanoTime() - started, true))
 				.doOnError(ex -> this.observer.observe(step, System.nanoTime() - started, false))
 				.onErrorMap(ex -> !(ex instanceof ProblemException), ex -> unavailable(step, ex));
-		});
+		}));
 	}
 
 	/** The circuit breaker, for health and metrics. */

@@ -1,0 +1,277 @@
+package kz.cvety.edge;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+
+import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.SmsSink;
+import kz.cvety.otp.testing.HttpStub;
+import kz.cvety.otp.testing.HttpStub.Recorded;
+import kz.cvety.otp.testing.HttpStub.Reply;
+import kz.cvety.otp.testing.TestRedis;
+
+import static kz.cvety.edge.support.OtpApi.VERIFY_OTP;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * W3C trace context from the client through the edge to a real backend, on a proxied route and on the
+ * verification hand-off, under each {@code cvety.tracing.client-trace}; the OTP steps as spans; trace and span ids
+ * in text and JSON log lines; OTLP export only to a configured endpoint.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class TracingIT {
+
+	static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+	static final String CLIENT_SPAN = "00f067aa0ba902b7";
+
+	static final String TRACEPARENT = "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01";
+
+	static final Pattern W3C = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]");
+
+	SmsSink sms;
+
+	HttpStub backend;
+
+	InMemorySpanExporter spans;
+
+	GatewayInstance gateway;
+
+	@BeforeEach
+	void start() {
+		this.sms = new SmsSink();
+		this.backend = HttpStub.start();
+		this.backend.respond(request -> Reply.json(200, "{\"ok\":true}"));
+		this.spans = InMemorySpanExporter.create();
+	}
+
+	@AfterEach
+	void stop() {
+		if (this.gateway != null) {
+			this.gateway.close();
+		}
+		this.backend.close();
+		this.sms.close();
+	}
+
+	@Test
+	void underTrustTheBackendContinuesTheClientsTraceOnAProxiedRouteAndOnTheHandOff() {
+		OtpApi api = new OtpApi(gateway(Map.of("cvety.tracing.client-trace", "trust")));
+
+		api.client().get().uri("/api/catalog").headers(TracingIT::clientTraceHeaders).exchange().expectStatus().isOk();
+		String phone = "+77011230001";
+		api.requestOtp(phone).expectStatus().isOk();
+		verifyWithClientTrace(api, phone);
+
+		assertThat(this.backend.requests()).hasSize(2).allSatisfy(seen -> {
+			Matcher traceparent = traceparent(seen);
+			assertThat(traceparent.group(1)).isEqualTo(CLIENT_TRACE);
+			assertThat(traceparent.group(2)).as("the edge's own span").isNotEqualTo(CLIENT_SPAN);
+			assertThat(seen.headers().getAll("traceparent")).hasSize(1);
+			assertThat(seen.headers().contains("b3")).isFalse();
+		});
+	}
+
+	@Test
+	void underRestartTheBackendSeesANewTraceLinkedToTheClientsAndNoneOfItsTraceHeaders() {
+		OtpApi api = new OtpApi(gateway(Map.of()));
+
+		api.client().get().uri("/api/catalog").headers(TracingIT::clientTraceHeaders).exchange().expectStatus().isOk();
+		String phone = "+77011230002";
+		api.requestOtp(phone).expectStatus().isOk();
+		verifyWithClientTrace(api, phone);
+
+		assertThat(this.backend.requests()).hasSize(2).allSatisfy(seen -> {
+			assertThat(traceparent(seen).group(1)).isNotEqualTo(CLIENT_TRACE);
+			assertThat(seen.headers().getAll("traceparent")).hasSize(1);
+			assertThat(seen.headers().contains("tracestate")).isFalse();
+			assertThat(seen.headers().contains("baggage")).isFalse();
+			assertThat(seen.headers().contains("b3")).isFalse();
+		});
+		String proxiedTrace = traceparent(this.backend.requests().get(0)).group(1);
+		String handoffTrace = traceparent(this.backend.requests().get(1)).group(1);
+		assertThat(proxiedTrace).isNotEqualTo(handoffTrace);
+		for (String trace : List.of(proxiedTrace, handoffTrace)) {
+			SpanData server = serverSpanOf(trace);
+			assertThat(server.getLinks()).singleElement().satisfies(link -> {
+				assertThat(link.getSpanContext().getTraceId()).isEqualTo(CLIENT_TRACE);
+				assertThat(link.getSpanContext().getSpanId()).isEqualTo(CLIENT_SPAN);
+			});
+		}
+	}
+
+	@Test
+	void underDropTheBackendSeesANewTraceWithNoLinkToTheClients() {
+		OtpApi api = new OtpApi(gateway(Map.of("cvety.tracing.client-trace", "drop")));
+
+		api.client().get().uri("/api/catalog").headers(TracingIT::clientTraceHeaders).exchange().expectStatus().isOk();
+
+		String trace = traceparent(this.backend.requests().get(0)).group(1);
+		assertThat(trace).isNotEqualTo(CLIENT_TRACE);
+		assertThat(serverSpanOf(trace).getLinks()).isEmpty();
+	}
+
+	@Test
+	void theOtpStepsAreSpansOfTheRequestAndItsTextLogLinesCarryItsIds(CapturedOutput output) {
+		OtpApi api = new OtpApi(gateway(Map.of()));
+		String phone = "+77011230003";
+
+		api.requestOtp(phone).expectStatus().isOk();
+
+		SpanData admission = await().atMost(Duration.ofSeconds(10))
+			.until(() -> spanNamed("otp admission send"), span -> span != null);
+		String trace = admission.getTraceId();
+		SpanData server = serverSpanOf(trace);
+		assertThat(admission.getParentSpanId()).isEqualTo(server.getSpanId());
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(spansOf(trace))
+			.extracting(SpanData::getName)
+			.contains("otp redis send-per-phone", "otp redis send-per-prefix", "otp redis send-per-ip",
+					"otp redis send-global", "otp redis issue", "otp sms send"));
+		SpanData perPhone = spansOf(trace).stream().filter(span -> span.getName().equals("otp redis send-per-phone"))
+			.findFirst().orElseThrow();
+		assertThat(perPhone.getParentSpanId()).isEqualTo(admission.getSpanId());
+		assertThat(output.getOut().lines().filter(line -> line.contains("otp.send phone=+7701***0003 outcome=sent")))
+			.singleElement().asString().contains(trace);
+	}
+
+	@Test
+	void jsonLogLinesCarryTraceAndSpanIds(CapturedOutput output) {
+		OtpApi api = new OtpApi(gateway(Map.of("logging.structured.format.console", "ecs")));
+		String phone = "+77011230004";
+
+		api.requestOtp(phone).expectStatus().isOk();
+
+		String trace = await().atMost(Duration.ofSeconds(10))
+			.until(() -> spanNamed("otp admission send"), span -> span != null)
+			.getTraceId();
+		assertThat(output.getOut().lines().filter(line -> line.contains("\"message\":\"otp.send phone=+7701***0004")))
+			.singleElement().asString()
+			.startsWith("{\"@timestamp\":")
+			.contains("\"traceId\":\"" + trace + "\"")
+			.containsPattern("\"spanId\":\"[0-9a-f]{16}\"");
+	}
+
+	@Test
+	void withNoOtlpEndpointNothingIsExportedAndNothingComplains(CapturedOutput output) {
+		Map<String, String> settings = GatewayInstance.defaults(this.sms.url(), TestRedis.uniquePrefix());
+		settings.put("management.tracing.sampling.probability", "1.0");
+		settings.put("management.opentelemetry.tracing.export.schedule-delay", "50ms");
+		this.gateway = GatewayInstance.start(settings);
+		OtpApi api = new OtpApi(this.gateway);
+
+		api.requestOtp("+77011230005").expectStatus().isOk();
+		assertThat(this.gateway.context().getBeansOfType(SpanExporter.class)).isEmpty();
+		this.gateway.close();
+		this.gateway = null;
+
+		assertThat(output.getAll().lines()
+			.filter(line -> line.contains("WARN") || line.contains("ERROR") || line.contains("SEVERE"))
+			.filter(line -> line.toLowerCase().matches(".*(export|otlp|opentelemetry|span).*")))
+			.isEmpty();
+	}
+
+	@Test
+	void withAnOtlpEndpointSpansAreExportedThere() {
+		try (HttpStub collector = HttpStub.start()) {
+			collector.respond(request -> Reply.json(200, "{}"));
+			OtpApi api = new OtpApi(gateway(Map.of("management.opentelemetry.tracing.export.otlp.endpoint",
+					collector.url() + "/v1/traces")));
+
+			api.requestOtp("+77011230006").expectStatus().isOk();
+
+			await().atMost(Duration.ofSeconds(10)).until(() -> !collector.requests().isEmpty());
+			Recorded export = collector.requests().get(0);
+			assertThat(export.method()).isEqualTo("POST");
+			assertThat(export.uri()).isEqualTo("/v1/traces");
+			assertThat(export.headers().get("Content-Type")).isEqualTo("application/x-protobuf");
+		}
+	}
+
+	@Test
+	void theOtpLatencyHistogramsCarryTraceIdsAsExemplars() {
+		OtpApi api = new OtpApi(gateway(Map.of()));
+		api.requestOtp("+77011230007").expectStatus().isOk();
+
+		String metrics = api.client().get().uri("/actuator/prometheus")
+			.accept(MediaType.parseMediaType("application/openmetrics-text;version=1.0.0"))
+			.exchange()
+			.expectStatus().isOk()
+			.expectBody(String.class).returnResult().getResponseBody();
+
+		assertThat(metrics.lines().filter(line -> line.startsWith("cvety_otp_redis_step_seconds_bucket")))
+			.anyMatch(line -> line.matches(".*# \\{.*trace_id=\"[0-9a-f]{32}\".*"));
+		assertThat(metrics.lines().filter(line -> line.startsWith("cvety_otp_sms_send_seconds_bucket")))
+			.anyMatch(line -> line.matches(".*# \\{.*trace_id=\"[0-9a-f]{32}\".*"));
+		assertThat(metrics).doesNotContain("cvety_otp_span");
+	}
+
+	private GatewayInstance gateway(Map<String, String> overrides) {
+		Map<String, String> settings = GatewayInstance.defaults(this.sms.url(), TestRedis.uniquePrefix());
+		settings.put("cvety.otp.handoff.enabled", "true");
+		settings.put("cvety.backend-url", this.backend.url());
+		settings.put("management.tracing.sampling.probability", "1.0");
+		settings.put("management.opentelemetry.tracing.export.schedule-delay", "50ms");
+		settings.putAll(overrides);
+		this.gateway = GatewayInstance.start(settings, Map.of("testSpanExporter", this.spans));
+		return this.gateway;
+	}
+
+	private void verifyWithClientTrace(OtpApi api, String phone) {
+		api.client().post().uri(VERIFY_OTP)
+			.headers(TracingIT::clientTraceHeaders)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(OtpApi.json("phone", phone, "otp_code", this.sms.lastCode(phone)))
+			.exchange()
+			.expectStatus().isOk();
+	}
+
+	private static void clientTraceHeaders(HttpHeaders headers) {
+		headers.set("traceparent", TRACEPARENT);
+		headers.set("tracestate", "client=1");
+		headers.set("baggage", "user=someone-else");
+		headers.set("b3", CLIENT_TRACE + "-" + CLIENT_SPAN + "-1");
+	}
+
+	private static Matcher traceparent(Recorded seen) {
+		String value = seen.headers().get("traceparent");
+		assertThat(value).as("traceparent the backend received").isNotNull();
+		Matcher matcher = W3C.matcher(value);
+		assertThat(matcher.matches()).as(value).isTrue();
+		return matcher;
+	}
+
+	private SpanData serverSpanOf(String trace) {
+		return await().atMost(Duration.ofSeconds(10))
+			.until(() -> spansOf(trace).stream().filter(span -> span.getKind() == SpanKind.SERVER).findFirst()
+				.orElse(null), span -> span != null);
+	}
+
+	private List<SpanData> spansOf(String trace) {
+		return this.spans.getFinishedSpanItems().stream().filter(span -> span.getTraceId().equals(trace)).toList();
+	}
+
+	private SpanData spanNamed(String name) {
+		return this.spans.getFinishedSpanItems().stream().filter(span -> span.getName().equals(name)).findFirst()
+			.orElse(null);
+	}
+
+}
