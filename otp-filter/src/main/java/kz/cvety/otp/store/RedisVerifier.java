@@ -1,15 +1,19 @@
 package kz.cvety.otp.store;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -17,6 +21,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -33,6 +39,8 @@ import kz.cvety.otp.resilience.RedisGuard;
 public final class RedisVerifier {
 
 	private static final Duration STEP_TIMEOUT = Duration.ofSeconds(5);
+
+	private static final String SCRIPTS = "META-INF/scripts/";
 
 	private static final Duration SHORT_TTL = Duration.ofMillis(1500);
 
@@ -79,6 +87,12 @@ public final class RedisVerifier {
 		named.put(OtpStore.ATTEMPT_SCRIPT, this.scripts.attempt());
 		named.put(OtpStore.VERIFY_SCRIPT, this.scripts.verify());
 		named.put(OtpStore.DISCARD_SCRIPT, this.scripts.discard());
+		// The other scripts (support look-up, pumping guard) are only compiled here: a server that refuses one
+		// would fail those features at run time.
+		for (Resource resource : otherScripts(named.keySet())) {
+			String text = text(resource);
+			named.put(SCRIPTS + resource.getFilename(), RedisScript.of(text));
+		}
 		named.forEach((resource, script) -> {
 			steps.add(new Step("load " + resource.substring(resource.lastIndexOf('/') + 1),
 					this.redis.execute(connection -> connection.scriptingCommands().scriptLoad(bytes(script.getScriptAsString())))
@@ -170,6 +184,33 @@ public final class RedisVerifier {
 			return new Result(false, detail);
 		}
 
+	}
+
+	/** Every Lua script the library ships, beside the store's four. */
+	private static List<Resource> otherScripts(Set<String> known) {
+		try {
+			Resource[] found = new PathMatchingResourcePatternResolver().getResources("classpath*:" + SCRIPTS + "*.lua");
+			List<Resource> others = new ArrayList<>();
+			for (Resource resource : found) {
+				if (known.stream().noneMatch(name -> name.endsWith("/" + resource.getFilename()))) {
+					others.add(resource);
+				}
+			}
+			others.sort(Comparator.comparing(Resource::getFilename));
+			return others;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static String text(Resource resource) {
+		try {
+			return resource.getContentAsString(StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 }
