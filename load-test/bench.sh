@@ -7,9 +7,9 @@
 # Starts a Redis on a free port, nginx (backend and SMS webhook, 200 {} to everything) and the gateway jar with
 # the bench profile (config/application-bench.yml), warms every row up, then measures each row with wrk
 # (same threads, connections and duration for all): the backend direct, the plain proxied route, Spring Cloud
-# Gateway's RequestRateLimiter + RedisRateLimiter route, our RateLimit route, request-otp admitted (random
-# phones; and again with a client IP of its own per request), request-otp refused (one phone hammered) and
-# verify-otp with wrong codes. Writes each measured row's raw figures to measurements.txt in the results folder,
+# Gateway's RequestRateLimiter with its RedisRateLimiter and with its Bucket4jRateLimiter, our RateLimit route,
+# request-otp admitted (random phones; again with a client IP of its own per request; and with a phone never
+# used before in the run), request-otp refused (one phone hammered) and verify-otp with wrong codes. Writes each measured row's raw figures to measurements.txt in the results folder,
 # prints the report that load-test/bench/BenchReport.java makes of them (one table and the throughput ratios
 # against their targets), and stops everything it started. Installs nothing.
 # The report of a finished run again: java load-test/bench/BenchReport.java load-test/results/bench-<time>
@@ -22,7 +22,8 @@
 #   BENCH_ROUNDS=1         measure all rows this many times, round robin; each row is reported from its median
 #                          round by req/s, with the range of req/s over the rounds (noise on a shared machine)
 #   BENCH_ROWS=all         or a comma list of row names
-#                          (backend,plain,scg,limited,admitted,admitted-ips,refused,verify)
+#                          (backend,plain,scg,scg-bucket4j,limited,admitted,admitted-ips,admitted-new,refused,
+#                          verify)
 #   BENCH_JAVA_OPTS="-Xms512m -Xmx512m"                   JVM options of the gateway
 #   BENCH_TRACING=off      on: the shipped tracing defaults (sampling 0.1, context propagation auto, no OTLP
 #                          endpoint); off: tracing switched off (management.tracing.export.enabled=false, sampling 0,
@@ -63,7 +64,7 @@ export BENCH_LUA=$ROOT/load-test/bench/bench.lua
 EMBEDDED_REDIS_JAR=${BENCH_EMBEDDED_REDIS_JAR:-$HOME/.m2/repository/com/github/codemonstur/embedded-redis/1.4.4/embedded-redis-1.4.4.jar}
 EMBEDDED_REDIS_BINARY=redis-server-6.2.6-v5-linux-amd64
 
-ALL_ROWS=(backend plain scg limited admitted admitted-ips refused verify)
+ALL_ROWS=(backend plain scg scg-bucket4j limited admitted admitted-ips admitted-new refused verify)
 REPORT=$ROOT/load-test/bench/BenchReport.java
 
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -252,8 +253,9 @@ url_of() {
     backend) echo "http://127.0.0.1:$NGINX_PORT/bench/plain/item" ;;
     plain) echo "$GATEWAY_URL/bench/plain/item" ;;
     scg) echo "$GATEWAY_URL/bench/scg/item" ;;
+    scg-bucket4j) echo "$GATEWAY_URL/bench/scg-bucket4j/item" ;;
     limited) echo "$GATEWAY_URL/bench/limited/item" ;;
-    admitted | admitted-ips | refused) echo "$GATEWAY_URL/api/auth/request-otp" ;;
+    admitted | admitted-ips | admitted-new | refused) echo "$GATEWAY_URL/api/auth/request-otp" ;;
     verify) echo "$GATEWAY_URL/api/auth/verify-otp" ;;
   esac
 }
@@ -261,13 +263,20 @@ mode_of() {
   case $1 in
     admitted) echo send-random ;;
     admitted-ips) echo send-random-ips ;;
+    admitted-new) echo send-new ;;
     refused) echo send-one ;;
     verify) echo verify-wrong ;;
     *) echo get ;;
   esac
 }
 
+NEW_PHONE_RUNS=0
 run_wrk() { # row duration output
+  # Each run of the new-phone row starts in a block of numbers no earlier run of it used.
+  if [[ $1 == admitted-new ]]; then
+    NEW_PHONE_RUNS=$((NEW_PHONE_RUNS + 1))
+    export BENCH_NEW_PHONE_BLOCK=$NEW_PHONE_RUNS
+  fi
   BENCH_MODE=$(mode_of "$1") wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -s "$BENCH_LUA" "$(url_of "$1")" >"$3" 2>&1
 }
 
@@ -277,6 +286,7 @@ smoke() { # row -> HTTP status
   case $1 in
     admitted) body=(-H 'Content-Type: application/json' -d '{"phone":"+77010999999"}') ;;
     admitted-ips) body=(-H 'Content-Type: application/json' -H 'X-Forwarded-For: 100.64.0.1' -d '{"phone":"+77011999999"}') ;;
+    admitted-new) body=(-H 'Content-Type: application/json' -d '{"phone":"+77029999999"}') ;;
     verify) body=(-H 'Content-Type: application/json' -d '{"phone":"+77010999998","otp_code":"000000"}') ;;
   esac
   curl -s -o "$OUT/smoke-$1.txt" -w '%{http_code}' "${body[@]}" "$(url_of "$1")"

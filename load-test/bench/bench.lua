@@ -5,6 +5,8 @@
 --                 row comes from it: every request is admitted
 --   send-random-ips  the same for another range (+77011xxxxxx), each request from its own client IP
 --                 (X-Forwarded-For, one trusted hop), so the per-IP bucket is a new key every time too
+--   send-new      POST request-otp for a phone never used before in the run (+7702xxxxxxx): each run of the row
+--                 gets its own block of 200,000 numbers (BENCH_NEW_PHONE_BLOCK), each thread half of it
 --   send-one      POST request-otp for one phone, over and over: refused once its 10 codes are spent
 --   verify-wrong  POST verify-otp with a random wrong code for random phones of the send-random range
 --
@@ -26,6 +28,7 @@ end
 function init(args)
   math.randomseed(os.time() * 1000 + id)
   ok2xx, s429, other = 0, 0, 0
+  sequence = ((tonumber(os.getenv("BENCH_NEW_PHONE_BLOCK") or "0") % 49) * 200000) + (id - 1) * 100000
   json = { ["Content-Type"] = "application/json" }
 end
 
@@ -45,6 +48,11 @@ elseif mode == "send-random-ips" then
   request = function()
     local headers = { ["Content-Type"] = "application/json", ["X-Forwarded-For"] = client_ip() }
     return wrk.format("POST", "/api/auth/request-otp", headers, '{"phone":"' .. phone(1) .. '"}')
+  end
+elseif mode == "send-new" then
+  request = function()
+    sequence = sequence + 1
+    return wrk.format("POST", "/api/auth/request-otp", json, string.format('{"phone":"+7702%07d"}', sequence))
   end
 elseif mode == "send-one" then
   -- One request, the same every time: built once by wrk, as for the GET rows, rather than by Lua per request,
