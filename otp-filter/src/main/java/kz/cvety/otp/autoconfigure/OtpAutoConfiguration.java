@@ -4,11 +4,15 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.Supplier;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -31,6 +35,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.util.function.SingletonSupplier;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -51,14 +56,17 @@ import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.pumping.PumpingGuard;
 import kz.cvety.otp.pumping.PumpingProperties;
+import kz.cvety.otp.ratelimit.BlockedKeys;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.redis.LettuceBuckets;
+import kz.cvety.otp.resilience.CircuitRetryAfter;
 import kz.cvety.otp.resilience.RedisGuard;
 import kz.cvety.otp.sms.SmsSender;
 import kz.cvety.otp.sms.SmsTextTemplate;
 import kz.cvety.otp.store.CodeGenerator;
 import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
+import kz.cvety.otp.store.OtpRedisProperties;
 import kz.cvety.otp.store.OtpStore;
 import kz.cvety.otp.support.InvalidSettingException;
 import kz.cvety.otp.support.OtpObservations;
@@ -69,6 +77,7 @@ import kz.cvety.otp.web.OtpAdmissionGatewayFilterFactory;
 import kz.cvety.otp.web.OtpHandler;
 import kz.cvety.otp.web.OtpRoutes;
 import kz.cvety.otp.web.OtpWarmUp;
+import kz.cvety.otp.web.WarmUpProperties;
 
 /**
  * The OTP endpoints: the policy (refreshed with the configuration), admission, the service, the
@@ -83,7 +92,8 @@ import kz.cvety.otp.web.OtpWarmUp;
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
 @ConditionalOnBean(ReactiveStringRedisTemplate.class)
-@EnableConfigurationProperties({ OtpProperties.class, LimitsProperties.class, PumpingProperties.class })
+@EnableConfigurationProperties({ OtpProperties.class, LimitsProperties.class, PumpingProperties.class,
+		WarmUpProperties.class })
 public final class OtpAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(OtpAutoConfiguration.class);
@@ -131,8 +141,26 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpWarmUp otpWarmUp(OtpPolicyHolder policies, BucketRateLimiter limiter, OtpStore store, OtpKeys keys) {
-		return new OtpWarmUp(policies, limiter, store, keys);
+	OtpWarmUp otpWarmUp(OtpPolicyHolder policies, WarmUpProperties settings, LettuceBuckets redis,
+			OtpRedisProperties redisProperties, OtpHasher hasher, RedisScript<List<Long>> otpIssueScript,
+			RedisScript<List<Long>> otpAttemptScript, RedisScript<List<Long>> otpVerifyScript,
+			RedisScript<List<Long>> otpDiscardScript, CodeGenerator codes, SmsTextTemplate text,
+			VerificationTokenIssuer tokens) {
+		// A random segment per start: instances starting together never share, or delete, each other's keys.
+		OtpKeys keys = new OtpKeys(redisProperties.getKeyPrefix() + OtpWarmUp.KEY_SEGMENT
+				+ UUID.randomUUID().toString().substring(0, 8) + ":", hasher);
+		// Its own circuit: a warm-up slowed by a cold JVM never opens the circuit customers' requests go through.
+		RedisGuard guard = new RedisGuard(new CircuitRetryAfter(
+				CircuitBreaker.of("otp-warm-up", redisProperties.circuitBreakerConfig()), Clock.systemUTC()),
+				redisProperties.getCommandTimeout());
+		OtpStore store = new OtpStore(redis.scriptRunner(), keys, guard,
+				new OtpStore.Scripts(otpIssueScript, otpAttemptScript, otpVerifyScript, otpDiscardScript));
+		BucketRateLimiter limiter = new BucketRateLimiter(redis, new BlockedKeys(1_000, Ticker.systemTicker()), guard);
+		PumpingGuard pumping = new PumpingGuard(redis.scriptRunner(), keys, guard, PumpingGuard.Scripts.fromResources());
+		OtpAdmission admission = new OtpAdmission(limiter, keys, store, OtpAdmission.AdmissionListener.none(), pumping,
+				OtpObservations.NONE);
+		OtpService service = new OtpService(store, hasher, codes, message -> Mono.empty(), text, tokens);
+		return new OtpWarmUp(policies, new OtpWarmUp.Throwaway(admission, service, keys, redis::delete), settings);
 	}
 
 	@Bean

@@ -1,8 +1,10 @@
 package kz.cvety.otp.phone;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -132,6 +134,27 @@ public final class PhoneNormalizer {
 			throw invalid(TYPE_DETAIL);
 		}
 		return this.util.format(number, PhoneNumberFormat.E164);
+	}
+
+	/**
+	 * An accepted number in E.164 (libphonenumber's example of an allowed type in an allowed region, the default
+	 * region first), for exercising the path without a customer's number; null if no region has one.
+	 */
+	public @Nullable String exampleNumber() {
+		List<String> regions = new ArrayList<>();
+		if (this.allowedRegions.contains(this.defaultRegion)) {
+			regions.add(this.defaultRegion);
+		}
+		regions.addAll(this.allowedRegions);
+		for (String region : regions) {
+			for (PhoneNumberType type : this.allowedTypes) {
+				PhoneNumber example = this.util.getExampleNumberForType(region, type);
+				if (example != null) {
+					return this.util.format(example, PhoneNumberFormat.E164);
+				}
+			}
+		}
+		return null;
 	}
 
 	/** The regions whose numbers are accepted, upper case. */

@@ -8,6 +8,8 @@ import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOper
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
@@ -31,6 +33,8 @@ public final class RedisGuard {
 
 	private final OtpObservations observations;
 
+	private final Scheduler continueOn;
+
 	private volatile StepObserver observer = StepObserver.NONE;
 
 	public RedisGuard(CircuitRetryAfter circuit, Duration timeout) {
@@ -41,9 +45,18 @@ public final class RedisGuard {
 	 * @param observations observes each step (a span per step when the application traces)
 	 */
 	public RedisGuard(CircuitRetryAfter circuit, Duration timeout, OtpObservations observations) {
+		this(circuit, timeout, observations, Schedulers.parallel());
+	}
+
+	/**
+	 * @param observations observes each step (a span per step when the application traces)
+	 * @param continueOn where a step's result is handed on, away from the Redis connection's I/O thread
+	 */
+	public RedisGuard(CircuitRetryAfter circuit, Duration timeout, OtpObservations observations, Scheduler continueOn) {
 		this.circuit = circuit;
 		this.timeout = timeout;
 		this.observations = observations;
+		this.continueOn = continueOn;
 	}
 
 	/** Sets who hears each step's latency and outcome (metrics). */
@@ -62,7 +75,12 @@ public final class RedisGuard {
 				.transformDeferred(CircuitBreakerOperator.of(this.circuit.circuitBreaker()))
 				.doOnSuccess(value -> this.observer.observe(step, System.nanoTime() - started, true))
 				.doOnError(ex -> this.observer.observe(step, System.nanoTime() - started, false))
-				.onErrorMap(ex -> !(ex instanceof ProblemException), ex -> unavailable(step, ex));
+				.onErrorMap(ex -> !(ex instanceof ProblemException), ex -> unavailable(step, ex))
+				// Off the Redis connection's I/O thread once the reply is in: one thread reads every reply of the
+				// connection, and if the request's next steps ran on it, replies and commands of other requests
+				// would queue behind them and time out while Redis is idle. The time-out ends before this hop, so
+				// it measures Redis and the connection, not how busy the CPUs are.
+				.publishOn(this.continueOn);
 		}));
 	}
 

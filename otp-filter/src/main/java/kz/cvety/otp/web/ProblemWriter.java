@@ -50,7 +50,7 @@ public final class ProblemWriter {
 		}
 		headers.setContentType(PROBLEM_JSON);
 		headers.setCacheControl("no-store");
-		byte[] body = JSON.writeValueAsBytes(body(problem, instance(exchange)));
+		byte[] body = bytes(problem, instance(exchange));
 		headers.setContentLength(body.length);
 		DataBuffer buffer = response.bufferFactory().wrap(body);
 		return response.writeWith(Mono.just(buffer));
@@ -78,6 +78,11 @@ public final class ProblemWriter {
 			}
 		}
 		return exchange.getRequest().getPath().value();
+	}
+
+	/** The problem's RFC 9457 body as JSON, for a client that called {@code instance}. */
+	static byte[] bytes(ProblemException problem, String instance) {
+		return JSON.writeValueAsBytes(body(problem, instance));
 	}
 
 	static Map<String, Object> body(ProblemException problem, String instance) {

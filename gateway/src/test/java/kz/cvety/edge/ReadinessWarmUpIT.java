@@ -1,0 +1,129 @@
+package kz.cvety.edge;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.RedisContents;
+import kz.cvety.edge.support.SmsSink;
+import kz.cvety.otp.testing.TestRedis;
+import kz.cvety.otp.web.OtpWarmUp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Readiness waits for the start-up warm-up of the OTP paths: polled from before the gateway listens, it is never
+ * UP before the warm-up says it is done, and the warm-up touches no customer's key and sends no SMS.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ReadinessWarmUpIT {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final String POLL = "readiness-poll ";
+
+	private static final String WARMED_UP = "OTP paths warmed up: ";
+
+	@Test
+	void readinessIsNotUpBeforeTheWarmUpIsDoneAndTheWarmUpTouchesNoCustomerKey(CapturedOutput output) throws Exception {
+		int port = freePort();
+		String prefix = TestRedis.uniquePrefix();
+		Set<String> keysSeen = ConcurrentHashMap.newKeySet();
+		AtomicBoolean polling = new AtomicBoolean(true);
+		try (SmsSink sms = new SmsSink(); RedisContents redis = RedisContents.connect()) {
+			Map<String, String> settings = GatewayInstance.defaults(sms.url(), prefix);
+			settings.put("server.port", Integer.toString(port));
+			Thread poller = new Thread(() -> poll(port, prefix, redis, keysSeen, polling), "readiness-poller");
+			poller.start();
+			try (GatewayInstance gateway = GatewayInstance.start(settings)) {
+				OtpWarmUp.Progress progress = gateway.context().getBean(OtpWarmUp.class).progress();
+				long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+				while (!output.getOut().contains(POLL + "200") && System.nanoTime() < deadline) {
+					Thread.sleep(20);
+				}
+				polling.set(false);
+				poller.join();
+
+				assertThat(progress.finished()).isTrue();
+				assertThat(progress.complete()).as(String.valueOf(progress.problem())).isTrue();
+				assertThat(progress.passes()).isEqualTo(300);
+				List<String> lines = output.getOut().lines().toList();
+				int warmedUp = indexOf(lines, WARMED_UP);
+				assertThat(warmedUp).as("the warm-up's log line").isNotNegative();
+				List<String> before = lines.subList(0, warmedUp);
+				List<String> after = lines.subList(warmedUp, lines.size());
+				assertThat(before).as("readiness answers during the warm-up")
+					.filteredOn(line -> line.startsWith(POLL + "503 otpWarmUp=OUT_OF_SERVICE"))
+					.isNotEmpty();
+				assertThat(before).noneMatch(line -> line.startsWith(POLL + "200"));
+				assertThat(after).anyMatch(line -> line.startsWith(POLL + "200 otpWarmUp=UP"));
+
+				// The warm-up ran on Redis, under its own segment only, and deleted what it wrote.
+				assertThat(keysSeen).isNotEmpty().allMatch(key -> key.startsWith(prefix + OtpWarmUp.KEY_SEGMENT));
+				assertThat(redis.keys(prefix + "*")).isEmpty();
+				assertThat(sms.count()).isZero();
+			}
+			finally {
+				polling.set(false);
+				poller.join();
+			}
+		}
+	}
+
+	/** Asks readiness, and samples the prefix's keys, until told to stop; each answer is one output line. */
+	private static void poll(int port, String prefix, RedisContents redis, Set<String> keysSeen, AtomicBoolean polling) {
+		HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+		HttpRequest readiness = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
+			.timeout(Duration.ofSeconds(2))
+			.build();
+		while (polling.get()) {
+			try {
+				HttpResponse<String> answer = client.send(readiness, HttpResponse.BodyHandlers.ofString());
+				JsonNode warmUp = JSON.readTree(answer.body()).path("components").path("otpWarmUp").path("status");
+				System.out.println(POLL + answer.statusCode() + " otpWarmUp=" + warmUp.asString("missing"));
+			}
+			catch (IOException | RuntimeException ex) {
+				// Not listening yet, or not answering JSON yet.
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			keysSeen.addAll(redis.keys(prefix + "*"));
+		}
+	}
+
+	private static int indexOf(List<String> lines, String text) {
+		for (int i = 0; i < lines.size(); i++) {
+			if (lines.get(i).contains(text)) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}

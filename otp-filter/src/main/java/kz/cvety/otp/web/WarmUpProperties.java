@@ -1,0 +1,60 @@
+package kz.cvety.otp.web;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The start-up warm-up of the OTP paths, which readiness waits for: how many passes it runs on throwaway keys,
+ * how many at once, and how long it may take before the instance goes ready anyway.
+ */
+@ConfigurationProperties(WarmUpProperties.PREFIX)
+@Validated
+public class WarmUpProperties {
+
+	/** Property prefix. */
+	public static final String PREFIX = "cvety.otp.warm-up";
+
+	/** Passes through send, refusal and verify on throwaway keys (0 turns the warm-up off). */
+	@Min(value = 0, message = "must be at least 0")
+	private int passes = 300;
+
+	/** Passes run at once, so concurrent requests on one bucket are warmed up too. */
+	@Min(value = 1, message = "must be from 1 to 64")
+	@Max(value = 64, message = "must be from 1 to 64")
+	private int concurrency = 8;
+
+	/** Longest the warm-up may take; after it the instance reports ready anyway, with a warning. */
+	@NotNull
+	private Duration timeout = Duration.ofSeconds(10);
+
+	public int getPasses() {
+		return this.passes;
+	}
+
+	public void setPasses(int passes) {
+		this.passes = passes;
+	}
+
+	public int getConcurrency() {
+		return this.concurrency;
+	}
+
+	public void setConcurrency(int concurrency) {
+		this.concurrency = concurrency;
+	}
+
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = timeout;
+	}
+
+}
