@@ -11,18 +11,22 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec;
 
 import kz.cvety.edge.support.GatewayInstance;
-import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Recorded;
 import kz.cvety.otp.testing.HttpStub.Reply;
 
 import static kz.cvety.edge.support.OtpApi.VERIFY_OTP;
-import static kz.cvety.edge.support.OtpApi.expectProblem;
+import static kz.cvety.edge.support.OtpApi.checkToken;
+import static kz.cvety.edge.support.OtpApi.json;
 import static kz.cvety.edge.support.OtpApi.otherCode;
+import static kz.cvety.edge.support.OtpApi.post;
+import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.verify;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,15 +42,12 @@ class OtpHandoffIT {
 
 	static GatewayInstance gateway;
 
-	static OtpApi api;
-
 	@BeforeAll
 	static void start() {
 		sms = new SmsSink();
 		backend = HttpStub.start();
 		gateway = GatewayInstance.start(sms.url(), Map.of("cvety.otp.handoff.enabled", "true", "cvety.backend-url",
 				backend.url(), "cvety.otp.limits.send-per-ip", "1000/1m"));
-		api = new OtpApi(gateway);
 	}
 
 	@AfterAll
@@ -66,7 +67,7 @@ class OtpHandoffIT {
 	@Test
 	void verifiedRequestReachesTheBackendWithTheTokenAndTheBackendAnswerIsRelayed() {
 		String phone = "+77011234567";
-		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 		assertThat(backend.requests()).isEmpty();
 		String body = "{ \"phone\": \"8 701 123 45 67\", \"otp_code\": \"" + sms.lastCode(phone)
 				+ "\", \"device\": \"ios\" }";
@@ -74,7 +75,7 @@ class OtpHandoffIT {
 			.withHeader("Set-Cookie", "session=abc; HttpOnly")
 			.withHeader("X-Backend", "yes"));
 
-		api.client().post().uri(URI.create(gateway.url() + VERIFY_OTP + "?next=%2Fcart&q=%D1%80%D0%BE%D0%B7%D1%8B"))
+		gateway.client().post().uri(URI.create(gateway.url() + VERIFY_OTP + "?next=%2Fcart&q=%D1%80%D0%BE%D0%B7%D1%8B"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.header("X-Request-Id", "req-42")
 			.header("Authorization", "Bearer guest")
@@ -97,18 +98,18 @@ class OtpHandoffIT {
 		assertThat(forwarded.headers().get("Authorization")).isEqualTo("Bearer guest");
 		List<String> tokens = forwarded.headers().getAll("X-Otp-Verification");
 		assertThat(tokens).hasSize(1).doesNotContain("forged.by.client");
-		OtpApi.checkToken(tokens.get(0), phone);
+		checkToken(tokens.get(0), phone);
 	}
 
 	@Test
 	void theBackendReadsOneTruthfulClientAddressAndNoClientForwardingHeadersOnTheHandOff() {
 		String phone = "+77011234568";
-		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 
-		api.client().post().uri(VERIFY_OTP)
+		gateway.client().post().uri(VERIFY_OTP)
 			.headers(OtpHandoffIT::addClientForwardingHeaders)
 			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(OtpApi.json("phone", phone, "otp_code", sms.lastCode(phone)))
+			.bodyValue(json("phone", phone, "otp_code", sms.lastCode(phone)))
 			.exchange()
 			.expectStatus().isOk();
 
@@ -120,7 +121,7 @@ class OtpHandoffIT {
 
 	@Test
 	void theBackendReadsOneTruthfulClientAddressAndNoClientForwardingHeadersOnAProxiedRoute() {
-		api.client().get().uri("/api/catalog")
+		gateway.client().get().uri("/api/catalog")
 			.headers(OtpHandoffIT::addClientForwardingHeaders)
 			.exchange()
 			.expectStatus().isOk();
@@ -134,18 +135,18 @@ class OtpHandoffIT {
 	@Test
 	void aQueryAStrictUriBuilderRefusesIsHandedOnAsItCameAndTheCodeIsUsedOnce() {
 		String phone = "+77011234569";
-		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 		String code = sms.lastCode(phone);
 
-		api.client().post().uri(URI.create(gateway.url() + VERIFY_OTP + "?x=[1]&tags[]=roses"))
+		gateway.client().post().uri(URI.create(gateway.url() + VERIFY_OTP + "?x=[1]&tags[]=roses"))
 			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(OtpApi.json("phone", phone, "otp_code", code))
+			.bodyValue(json("phone", phone, "otp_code", code))
 			.exchange()
 			.expectStatus().isOk();
 
 		assertThat(backend.requests()).hasSize(1);
 		assertThat(backend.requests().get(0).uri()).isEqualTo(VERIFY_OTP + "?x=[1]&tags[]=roses");
-		expectProblem(api.verifyOtp(phone, code), 401, "otp_expired");
+		assertThatProblem(verify(gateway.url(), phone, code)).hasStatus(401).hasCode("otp_expired");
 	}
 
 	/** Every spelling of a forwarding header a client might send, and look-alikes a CGI server reads the same. */
@@ -171,11 +172,11 @@ class OtpHandoffIT {
 	@Test
 	void theRequestIdTheEdgeMadeGoesToTheBackendWithTheHandOff() {
 		String phone = "+77051234567";
-		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 
-		String made = api.verifyOtp(phone, sms.lastCode(phone))
-			.expectStatus().isOk()
-			.returnResult(Void.class).getResponseHeaders().getFirst("X-Request-Id");
+		Answer verified = verify(gateway.url(), phone, sms.lastCode(phone));
+		assertThat(verified.status()).isEqualTo(200);
+		String made = verified.header("X-Request-Id");
 
 		assertThat(made).matches("[0-9a-f-]{36}");
 		assertThat(backend.requests()).hasSize(1);
@@ -185,31 +186,28 @@ class OtpHandoffIT {
 	@Test
 	void backendErrorAnswersAreRelayedAsTheBackendSentThem() {
 		String phone = "+77021234567";
-		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 		backend.respond(request -> Reply.json(409, "{\"detail\":\"account disabled\"}"));
 
-		api.verifyOtp(phone, sms.lastCode(phone))
-			.expectStatus().isEqualTo(409)
-			.expectBody().json("{\"detail\":\"account disabled\"}");
+		Answer relayed = verify(gateway.url(), phone, sms.lastCode(phone));
+
+		assertThat(relayed.status()).isEqualTo(409);
+		assertThat(relayed.body().path("detail").asString()).isEqualTo("account disabled");
 	}
 
 	@Test
 	void failedVerificationsNeverReachTheBackend() {
 		String phone = "+77051234567";
-		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 		String code = sms.lastCode(phone);
 
-		api.client().post().uri(VERIFY_OTP)
-			.contentType(MediaType.APPLICATION_JSON)
-			.header("X-Otp-Verification", "forged.by.client")
-			.bodyValue(OtpApi.json("phone", phone, "otp_code", otherCode(code)))
-			.exchange()
-			.expectStatus().isUnauthorized()
-			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-			.expectBody().jsonPath("$.code").isEqualTo("otp_invalid");
-		expectProblem(api.verifyOtp(phone, "12345"), 400, "invalid_code_format");
-		expectProblem(api.verifyOtp("+77051234568", code), 401, "otp_expired");
-		expectProblem(api.post(VERIFY_OTP, "{\"phone\":\"" + phone + "\"}"), 400, "malformed_request");
+		assertThatProblem(verify(gateway.url(), phone, otherCode(code), Map.of("X-Otp-Verification", "forged.by.client")))
+			.hasStatus(401)
+			.hasCode("otp_invalid");
+		assertThatProblem(verify(gateway.url(), phone, "12345")).hasStatus(400).hasCode("invalid_code_format");
+		assertThatProblem(verify(gateway.url(), "+77051234568", code)).hasStatus(401).hasCode("otp_expired");
+		assertThatProblem(post(gateway.url() + VERIFY_OTP, "{\"phone\":\"" + phone + "\"}")).hasStatus(400)
+			.hasCode("malformed_request");
 
 		assertThat(backend.requests()).isEmpty();
 	}
@@ -217,18 +215,12 @@ class OtpHandoffIT {
 	@Test
 	void backendHangingUpDuringHandoffGivesBackendUnavailable() {
 		String phone = "+77071234567";
-		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 		backend.respond(request -> Reply.hangUp());
 
-		expectBackendUnavailable(api.verifyOtp(phone, sms.lastCode(phone)));
+		assertThatProblem(verify(gateway.url(), phone, sms.lastCode(phone))).hasStatus(503).hasCode("backend_unavailable")
+			.hasRetryAfter();
 		assertThat(backend.requests()).hasSize(1);
-	}
-
-	private static void expectBackendUnavailable(ResponseSpec response) {
-		String retryAfter = expectProblem(response, 503, "backend_unavailable").returnResult()
-			.getResponseHeaders()
-			.getFirst("Retry-After");
-		assertThat(Long.parseLong(retryAfter)).isPositive();
 	}
 
 }

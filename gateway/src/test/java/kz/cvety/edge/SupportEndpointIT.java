@@ -20,16 +20,16 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
 import kz.cvety.edge.limits.BucketProbe;
-import kz.cvety.edge.limits.OtpApi;
-import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.testing.TestRedis;
 
-import static kz.cvety.edge.limits.OtpApi.newPhone;
-import static kz.cvety.edge.limits.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.requestOtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

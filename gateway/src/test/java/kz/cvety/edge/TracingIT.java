@@ -21,7 +21,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 
 import kz.cvety.edge.support.GatewayInstance;
-import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Recorded;
@@ -29,6 +28,8 @@ import kz.cvety.otp.testing.HttpStub.Reply;
 import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.support.OtpApi.VERIFY_OTP;
+import static kz.cvety.edge.support.OtpApi.json;
+import static kz.cvety.edge.support.OtpApi.requestOtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -75,12 +76,12 @@ class TracingIT {
 
 	@Test
 	void underTrustTheBackendContinuesTheClientsTraceOnAProxiedRouteAndOnTheHandOff() {
-		OtpApi api = new OtpApi(gateway(Map.of("cvety.tracing.client-trace", "trust")));
+		GatewayInstance edge = gateway(Map.of("cvety.tracing.client-trace", "trust"));
 
-		api.client().get().uri("/api/catalog").headers(TracingIT::clientTraceHeaders).exchange().expectStatus().isOk();
+		edge.client().get().uri("/api/catalog").headers(TracingIT::clientTraceHeaders).exchange().expectStatus().isOk();
 		String phone = "+77011230001";
-		api.requestOtp(phone).expectStatus().isOk();
-		verifyWithClientTrace(api, phone);
+		assertThat(requestOtp(edge.url(), phone).status()).isEqualTo(200);
+		verifyWithClientTrace(edge, phone);
 
 		assertThat(this.backend.requests()).hasSize(2).allSatisfy(seen -> {
 			Matcher traceparent = traceparent(seen);
@@ -93,12 +94,12 @@ class TracingIT {
 
 	@Test
 	void underRestartTheBackendSeesANewTraceLinkedToTheClientsAndNoneOfItsTraceHeaders() {
-		OtpApi api = new OtpApi(gateway(Map.of()));
+		GatewayInstance edge = gateway(Map.of());
 
-		api.client().get().uri("/api/catalog").headers(TracingIT::clientTraceHeaders).exchange().expectStatus().isOk();
+		edge.client().get().uri("/api/catalog").headers(TracingIT::clientTraceHeaders).exchange().expectStatus().isOk();
 		String phone = "+77011230002";
-		api.requestOtp(phone).expectStatus().isOk();
-		verifyWithClientTrace(api, phone);
+		assertThat(requestOtp(edge.url(), phone).status()).isEqualTo(200);
+		verifyWithClientTrace(edge, phone);
 
 		assertThat(this.backend.requests()).hasSize(2).allSatisfy(seen -> {
 			assertThat(traceparent(seen).group(1)).isNotEqualTo(CLIENT_TRACE);
@@ -121,9 +122,9 @@ class TracingIT {
 
 	@Test
 	void underDropTheBackendSeesANewTraceWithNoLinkToTheClients() {
-		OtpApi api = new OtpApi(gateway(Map.of("cvety.tracing.client-trace", "drop")));
+		GatewayInstance edge = gateway(Map.of("cvety.tracing.client-trace", "drop"));
 
-		api.client().get().uri("/api/catalog").headers(TracingIT::clientTraceHeaders).exchange().expectStatus().isOk();
+		edge.client().get().uri("/api/catalog").headers(TracingIT::clientTraceHeaders).exchange().expectStatus().isOk();
 
 		String trace = traceparent(this.backend.requests().get(0)).group(1);
 		assertThat(trace).isNotEqualTo(CLIENT_TRACE);
@@ -132,10 +133,10 @@ class TracingIT {
 
 	@Test
 	void theOtpStepsAreSpansOfTheRequestAndItsTextLogLinesCarryItsIds(CapturedOutput output) {
-		OtpApi api = new OtpApi(gateway(Map.of()));
+		GatewayInstance edge = gateway(Map.of());
 		String phone = "+77011230003";
 
-		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(requestOtp(edge.url(), phone).status()).isEqualTo(200);
 
 		SpanData admission = await().atMost(Duration.ofSeconds(10))
 			.until(() -> spanNamed("otp admission send"), span -> span != null);
@@ -155,10 +156,10 @@ class TracingIT {
 
 	@Test
 	void jsonLogLinesCarryTraceAndSpanIds(CapturedOutput output) {
-		OtpApi api = new OtpApi(gateway(Map.of("logging.structured.format.console", "ecs")));
+		GatewayInstance edge = gateway(Map.of("logging.structured.format.console", "ecs"));
 		String phone = "+77011230004";
 
-		api.requestOtp(phone).expectStatus().isOk();
+		assertThat(requestOtp(edge.url(), phone).status()).isEqualTo(200);
 
 		String trace = await().atMost(Duration.ofSeconds(10))
 			.until(() -> spanNamed("otp admission send"), span -> span != null)
@@ -176,9 +177,9 @@ class TracingIT {
 		settings.put("management.tracing.sampling.probability", "1.0");
 		settings.put("management.opentelemetry.tracing.export.schedule-delay", "50ms");
 		this.gateway = GatewayInstance.start(settings);
-		OtpApi api = new OtpApi(this.gateway);
+		GatewayInstance edge = this.gateway;
 
-		api.requestOtp("+77011230005").expectStatus().isOk();
+		assertThat(requestOtp(edge.url(), "+77011230005").status()).isEqualTo(200);
 		assertThat(this.gateway.context().getBeansOfType(SpanExporter.class)).isEmpty();
 		this.gateway.close();
 		this.gateway = null;
@@ -193,10 +194,10 @@ class TracingIT {
 	void withAnOtlpEndpointSpansAreExportedThere() {
 		try (HttpStub collector = HttpStub.start()) {
 			collector.respond(request -> Reply.json(200, "{}"));
-			OtpApi api = new OtpApi(gateway(Map.of("management.opentelemetry.tracing.export.otlp.endpoint",
-					collector.url() + "/v1/traces")));
+			GatewayInstance edge = gateway(Map.of("management.opentelemetry.tracing.export.otlp.endpoint",
+					collector.url() + "/v1/traces"));
 
-			api.requestOtp("+77011230006").expectStatus().isOk();
+			assertThat(requestOtp(edge.url(), "+77011230006").status()).isEqualTo(200);
 
 			await().atMost(Duration.ofSeconds(10)).until(() -> !collector.requests().isEmpty());
 			Recorded export = collector.requests().get(0);
@@ -208,10 +209,10 @@ class TracingIT {
 
 	@Test
 	void theOtpLatencyHistogramsCarryTraceIdsAsExemplars() {
-		OtpApi api = new OtpApi(gateway(Map.of()));
-		api.requestOtp("+77011230007").expectStatus().isOk();
+		GatewayInstance edge = gateway(Map.of());
+		assertThat(requestOtp(edge.url(), "+77011230007").status()).isEqualTo(200);
 
-		String metrics = api.client().get().uri("/actuator/prometheus")
+		String metrics = edge.client().get().uri("/actuator/prometheus")
 			.accept(MediaType.parseMediaType("application/openmetrics-text;version=1.0.0"))
 			.exchange()
 			.expectStatus().isOk()
@@ -235,11 +236,11 @@ class TracingIT {
 		return this.gateway;
 	}
 
-	private void verifyWithClientTrace(OtpApi api, String phone) {
-		api.client().post().uri(VERIFY_OTP)
+	private void verifyWithClientTrace(GatewayInstance edge, String phone) {
+		edge.client().post().uri(VERIFY_OTP)
 			.headers(TracingIT::clientTraceHeaders)
 			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(OtpApi.json("phone", phone, "otp_code", this.sms.lastCode(phone)))
+			.bodyValue(json("phone", phone, "otp_code", this.sms.lastCode(phone)))
 			.exchange()
 			.expectStatus().isOk();
 	}

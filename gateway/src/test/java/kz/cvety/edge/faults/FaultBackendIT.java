@@ -26,8 +26,8 @@ import org.springframework.cloud.circuitbreaker.resilience4j.ReactiveResilience4
 
 import kz.cvety.edge.backend.BackendProperties;
 import kz.cvety.edge.faults.Traffic.Call;
-import kz.cvety.edge.limits.OtpApi;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Reply;
 import kz.cvety.otp.testing.TestRedis;

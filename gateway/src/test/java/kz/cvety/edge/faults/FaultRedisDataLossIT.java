@@ -16,15 +16,15 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.core.script.RedisScript;
 
 import kz.cvety.edge.faults.Traffic.Call;
-import kz.cvety.edge.limits.OtpApi;
-import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.testing.RedisProcess;
 import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.faults.Traffic.assertNone;
-import static kz.cvety.edge.limits.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.newPhone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -109,7 +109,7 @@ class FaultRedisDataLossIT {
 					String phone = newPhone();
 					if (users.call("send", phone, () -> OtpApi.requestOtpAsync(gateway.url(), phone, Map.of())).status() == 200) {
 						String code = sms.lastCode(phone);
-						users.call("verify", phone, () -> OtpApi.verifyAsync(gateway.url(), phone, kz.cvety.edge.support.OtpApi.otherCode(code)));
+						users.call("verify", phone, () -> OtpApi.verifyAsync(gateway.url(), phone, OtpApi.otherCode(code)));
 						users.call("verify", phone, () -> OtpApi.verifyAsync(gateway.url(), phone, code));
 					}
 				})) {

@@ -13,9 +13,9 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import kz.cvety.edge.faults.Traffic.Call;
-import kz.cvety.edge.limits.OtpApi;
-import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
@@ -23,8 +23,8 @@ import kz.cvety.otp.testing.SentinelRedis;
 import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.faults.Traffic.assertNone;
-import static kz.cvety.edge.limits.OtpApi.concurrently;
-import static kz.cvety.edge.limits.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.concurrently;
+import static kz.cvety.edge.support.OtpApi.newPhone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

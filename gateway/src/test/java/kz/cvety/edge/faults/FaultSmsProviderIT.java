@@ -21,8 +21,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import kz.cvety.edge.faults.Traffic.Call;
-import kz.cvety.edge.limits.OtpApi;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
 import kz.cvety.otp.sms.ResilientSmsSender;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Recorded;
@@ -30,7 +30,7 @@ import kz.cvety.otp.testing.HttpStub.Reply;
 import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.faults.Traffic.assertNone;
-import static kz.cvety.edge.limits.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.newPhone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-import kz.cvety.edge.limits.OtpApi.Answer;
+import kz.cvety.edge.support.OtpApi.Answer;
 
 /**
  * Client load against real gateways, with every call recorded: what it was, for which phone, when it started and

@@ -25,10 +25,10 @@ import net.jqwik.api.lifecycle.BeforeProperty;
 import kz.cvety.edge.hostile.RawHttp.Request;
 import kz.cvety.edge.hostile.RawHttp.Response;
 
-import static kz.cvety.edge.hostile.Answers.assertProblem;
 import static kz.cvety.edge.hostile.HostileGateway.CONTROL_PHONE;
 import static kz.cvety.edge.hostile.HostileGateway.REQUEST_OTP;
 import static kz.cvety.edge.hostile.HostileGateway.VERIFY_OTP;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 
 /**
  * Hostile OTP request bodies against one real gateway over HTTP, property-based: every JSON type and shape for
@@ -160,7 +160,7 @@ class HostileBodyIT {
 			.body(body)
 			.chunked(chunked));
 		String input = target + " body of " + body.length + " bytes" + (chunked ? ", chunked" : "");
-		assertProblem(answer, 413, "payload_too_large", input);
+		assertThatProblem(answer).as("%s", input).hasStatus(413).hasCode("payload_too_large");
 		edge.assertUnchanged(input);
 	}
 
@@ -198,7 +198,7 @@ class HostileBodyIT {
 		}
 		Response answer = edge.http.postJson(target.path(), body.toByteArray());
 		String input = target + " with bytes " + hex(sequence) + " after part " + at;
-		assertProblem(answer, 400, "malformed_request", input);
+		assertThatProblem(answer).as("%s", input).hasStatus(400).hasCode("malformed_request");
 		edge.assertUnchanged(input);
 	}
 
@@ -215,7 +215,7 @@ class HostileBodyIT {
 		body.writeBytes(text.getBytes(Charset.forName(encoding)));
 		Response answer = edge.http.postJson(target.path(), body.toByteArray());
 		String input = target + " in " + encoding + (byteOrderMark ? " with BOM" : "");
-		assertProblem(answer, 400, "malformed_request", input);
+		assertThatProblem(answer).as("%s", input).hasStatus(400).hasCode("malformed_request");
 		edge.assertUnchanged(input);
 	}
 
@@ -224,7 +224,7 @@ class HostileBodyIT {
 		String path = verify ? VERIFY_OTP : REQUEST_OTP;
 		Response answer = edge.http.postJson(path, body.getBytes(StandardCharsets.UTF_8));
 		String input = "POST " + path + " " + body;
-		Answers.assertClientProblem(answer, input);
+		assertThatProblem(answer).as("%s", input).isClientError();
 		edge.assertUnchanged(input);
 	}
 
@@ -405,7 +405,7 @@ class HostileBodyIT {
 	private static void expect(Target target, String body, int status, String code) {
 		Response answer = edge.http.postJson(target.path(), body.getBytes(StandardCharsets.UTF_8));
 		String input = target + " " + body;
-		assertProblem(answer, status, code, input);
+		assertThatProblem(answer).as("%s", input).hasStatus(status).hasCode(code);
 		edge.assertUnchanged(input);
 	}
 
@@ -423,10 +423,10 @@ class HostileBodyIT {
 		Response answer = edge.http.postJson(target.path(), body);
 		String input = target + " " + new String(body, StandardCharsets.UTF_8);
 		if (body.length > MAX_BODY) {
-			assertProblem(answer, 413, "payload_too_large", input);
+			assertThatProblem(answer).as("%s", input).hasStatus(413).hasCode("payload_too_large");
 		}
 		else {
-			assertProblem(answer, 400, "malformed_request", input);
+			assertThatProblem(answer).as("%s", input).hasStatus(400).hasCode("malformed_request");
 		}
 		edge.assertUnchanged(input);
 	}

@@ -16,9 +16,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import kz.cvety.edge.hostile.RawHttp.Request;
 import kz.cvety.edge.hostile.RawHttp.Response;
 
-import static kz.cvety.edge.hostile.Answers.assertProblem;
 import static kz.cvety.edge.hostile.HostileGateway.CONTROL_PHONE;
 import static kz.cvety.edge.hostile.HostileGateway.REQUEST_OTP;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -40,7 +40,8 @@ class HostileClientAddressIT {
 		// The control phone's code took the first token; a second phone takes the last one; a third is refused.
 		assertThat(edge.http.postJson(REQUEST_OTP, HostileGateway.body("+77015550124")).status()).isEqualTo(200);
 		Response refused = edge.http.postJson(REQUEST_OTP, HostileGateway.body("+77015550125"));
-		assertProblem(refused, 429, "rate_limited", "the third send from 127.0.0.1");
+		assertThatProblem(refused).as("the third send from 127.0.0.1").hasStatus(429)
+			.hasCode("rate_limited");
 		edge.resnapshot();
 	}
 
@@ -57,9 +58,8 @@ class HostileClientAddressIT {
 		String input = "send to " + phone + " with "
 				+ headers.stream().map(h -> h[0] + ": " + h[1]).collect(Collectors.joining(" | "));
 		Response answer = edge.http.send(request);
-		assertThat(assertProblem(answer, 429, "rate_limited", input).path("limit").asString()).as("limit for %s", input)
-			.isEqualTo("send-per-ip");
-		assertThat(Long.parseLong(answer.header("retry-after"))).as("Retry-After for %s", input).isPositive();
+		assertThatProblem(answer).as("%s", input).hasStatus(429).hasCode("rate_limited").hasLimit("send-per-ip")
+			.hasRetryAfter();
 		edge.assertUnchanged(input);
 	}
 

@@ -17,12 +17,12 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 
 import kz.cvety.edge.hostile.RawHttp.Response;
 import kz.cvety.edge.support.GatewayInstance;
-import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.SmsSink;
 
-import static kz.cvety.edge.hostile.Answers.assertProblem;
 import static kz.cvety.edge.hostile.HostileGateway.REQUEST_OTP;
 import static kz.cvety.edge.hostile.HostileGateway.VERIFY_OTP;
+import static kz.cvety.edge.support.OtpApi.checkToken;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -85,8 +85,8 @@ class HostileCodeGuessIT {
 		Assume.that(!code.equals(liveCode));
 		Response answer = http.postJson(VERIFY_OTP, HostileGateway.body(PHONE, code));
 		remaining--;
-		assertThat(assertProblem(answer, 401, "otp_invalid", code + " against a live code").path("attempts_remaining")
-			.asInt()).as("attempts left after %s", code).isEqualTo(remaining);
+		assertThatProblem(answer).as("%s against a live code", code).hasStatus(401).hasCode("otp_invalid")
+			.hasAttemptsRemaining(remaining);
 		wrongGuesses++;
 		if (remaining == 0) {
 			issue();
@@ -97,7 +97,7 @@ class HostileCodeGuessIT {
 	void theIssuedCodeStillVerifies() {
 		Response answer = http.postJson(VERIFY_OTP, HostileGateway.body(PHONE, liveCode));
 		assertThat(answer.status()).as("the live code after the guesses: %s", answer).isEqualTo(200);
-		OtpApi.checkToken(answer.json().path("verification_token").asString(), PHONE);
+		checkToken(answer.json().path("verification_token").asString(), PHONE);
 		issue();
 	}
 

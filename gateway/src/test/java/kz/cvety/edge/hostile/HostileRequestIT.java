@@ -20,11 +20,10 @@ import kz.cvety.edge.hostile.RawHttp.Request;
 import kz.cvety.edge.hostile.RawHttp.Response;
 import kz.cvety.otp.testing.HttpStub;
 
-import static kz.cvety.edge.hostile.Answers.assertClientProblem;
-import static kz.cvety.edge.hostile.Answers.assertProblem;
 import static kz.cvety.edge.hostile.HostileGateway.CONTROL_PHONE;
 import static kz.cvety.edge.hostile.HostileGateway.REQUEST_OTP;
 import static kz.cvety.edge.hostile.HostileGateway.VERIFY_OTP;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -76,7 +75,7 @@ class HostileRequestIT {
 			assertThat(answer.status()).as("status for %s: %s", input, answer).isEqualTo(400);
 		}
 		else {
-			assertProblem(answer, 415, "unsupported_media_type", input);
+			assertThatProblem(answer).as("%s", input).hasStatus(415).hasCode("unsupported_media_type");
 		}
 		assertNothingHappened(input);
 	}
@@ -85,7 +84,7 @@ class HostileRequestIT {
 	void noOtherSpellingOfAnOtpPathSkipsTheFilter(@ForAll("pathVariants") String path, @ForAll boolean verify) {
 		String target = route(path, verify);
 		Response answer = edge.http.postJson(target, body(verify));
-		assertClientProblem(answer, "POST " + target);
+		assertThatProblem(answer).as("%s", "POST " + target).isClientError();
 		assertNothingHappened("POST " + target);
 	}
 
@@ -109,7 +108,7 @@ class HostileRequestIT {
 			assertThat(answer.status()).as("status for %s", request.describe()).isEqualTo(405);
 		}
 		else {
-			assertProblem(answer, 405, "method_not_allowed", request.describe());
+			assertThatProblem(answer).as("%s", request.describe()).hasStatus(405).hasCode("method_not_allowed");
 		}
 		assertNothingHappened(request.describe());
 	}

@@ -9,11 +9,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+
+import kz.cvety.edge.support.HttpAnswer;
 
 /**
  * An HTTP/1.1 client that sends exactly the bytes a test gives it: request targets no URI class would build,
@@ -168,7 +171,7 @@ final class RawHttp {
 	}
 
 	/** The answer: status, headers (names lower case) and the body, de-chunked. */
-	record Response(int status, List<String[]> headers, byte[] body) {
+	record Response(int status, List<String[]> headers, byte[] body) implements HttpAnswer {
 
 		static Response parse(byte[] raw) {
 			int end = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -183,7 +186,7 @@ final class RawHttp {
 				headers.add(new String[] { lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
 						lines[i].substring(colon + 1).trim() });
 			}
-			byte[] body = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
+			byte[] body = Arrays.copyOfRange(raw, end + 4, raw.length);
 			Response response = new Response(status, headers, body);
 			if ("chunked".equalsIgnoreCase(response.header("transfer-encoding"))) {
 				return new Response(status, headers, dechunk(body));
@@ -191,8 +194,8 @@ final class RawHttp {
 			return response;
 		}
 
-		/** The first value of the header, or null. */
-		String header(String name) {
+		@Override
+		public String header(String name) {
 			for (String[] header : this.headers) {
 				if (header[0].equals(name.toLowerCase(Locale.ROOT))) {
 					return header[1];
@@ -206,7 +209,8 @@ final class RawHttp {
 		}
 
 		/** The body as JSON; fails the test if it is not. */
-		JsonNode json() {
+		@Override
+		public JsonNode json() {
 			return JSON.readTree(this.body);
 		}
 
@@ -219,7 +223,7 @@ final class RawHttp {
 			ByteArrayOutputStream out = new ByteArrayOutputStream();
 			int at = 0;
 			while (at < body.length) {
-				int lineEnd = indexOf(java.util.Arrays.copyOfRange(body, at, body.length),
+				int lineEnd = indexOf(Arrays.copyOfRange(body, at, body.length),
 						"\r\n".getBytes(StandardCharsets.US_ASCII));
 				String sizeLine = new String(body, at, lineEnd, StandardCharsets.US_ASCII);
 				int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);

@@ -15,16 +15,16 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import kz.cvety.edge.hostile.RawHttp.Response;
 import kz.cvety.edge.support.GatewayInstance;
-import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.RedisContents;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Reply;
 
-import static kz.cvety.edge.hostile.Answers.assertProblem;
 import static kz.cvety.edge.hostile.HostileGateway.REQUEST_OTP;
 import static kz.cvety.edge.hostile.HostileGateway.VERIFY_OTP;
 import static kz.cvety.edge.hostile.HostileGateway.body;
+import static kz.cvety.edge.support.OtpApi.otherCode;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -65,18 +65,20 @@ class SecretsNeverLeakIT {
 			String c1 = sms.lastCode(P);
 			codes.add(c1);
 			redisDumps.add(redis.dump(prefix));
-			flow.expect(VERIFY_OTP, body(P, OtpApi.otherCode(c1)), 401);
+			flow.expect(VERIFY_OTP, body(P, otherCode(c1)), 401);
 			flow.expect(VERIFY_OTP, body(P, Hostile.inBlock(c1, 0x0660)), 400);
 			flow.expect(REQUEST_OTP, body(P), 200);
 			String c2 = sms.lastCode(P);
 			codes.add(c2);
 			redisDumps.add(redis.dump(prefix));
-			assertProblem(flow.expect(REQUEST_OTP, body(P), 429), 429, "rate_limited", "third send");
+			assertThatProblem(flow.expect(REQUEST_OTP, body(P), 429)).as("third send").hasStatus(429)
+				.hasCode("rate_limited");
 			String wrong = c2.equals("000000") ? "111111" : "000000";
 			flow.expect(VERIFY_OTP, body(P, wrong), 401);
 			flow.expect(VERIFY_OTP, body(P, wrong), 401);
 			flow.expect(VERIFY_OTP, body(P, c1.equals(c2) ? wrong : c1), 401);
-			assertProblem(flow.expect(VERIFY_OTP, body(P, c2), 429), 429, "otp_attempts_exhausted", "right code too late");
+			assertThatProblem(flow.expect(VERIFY_OTP, body(P, c2), 429)).as("right code too late").hasStatus(429)
+				.hasCode("otp_attempts_exhausted");
 
 			sms.respond(request -> Reply.json(500, "{\"error\":\"provider down\"}"));
 			flow.expect(REQUEST_OTP, body(Q), 503);
@@ -95,7 +97,7 @@ class SecretsNeverLeakIT {
 			flow.expect(REQUEST_OTP, body(T), 200);
 			String c5 = sms.lastCode(T);
 			codes.add(c5);
-			String wrongT = OtpApi.otherCode(c5);
+			String wrongT = otherCode(c5);
 			for (int i = 0; i < 3; i++) {
 				flow.expect(VERIFY_OTP, body(T, wrongT), 401);
 			}
@@ -103,11 +105,13 @@ class SecretsNeverLeakIT {
 			String c6 = sms.lastCode(T);
 			codes.add(c6);
 			redisDumps.add(redis.dump(prefix));
-			flow.expect(VERIFY_OTP, body(T, OtpApi.otherCode(c6)), 401);
-			assertProblem(flow.expect(VERIFY_OTP, body(T, OtpApi.otherCode(c6)), 429), 429, "verify_locked", "locked");
+			flow.expect(VERIFY_OTP, body(T, otherCode(c6)), 401);
+			assertThatProblem(flow.expect(VERIFY_OTP, body(T, otherCode(c6)), 429)).as("locked").hasStatus(429)
+				.hasCode("verify_locked");
 
 			flow.expect(REQUEST_OTP, body("8 (701) 555-03-01 x"), 400);
-			assertProblem(flow.expect(REQUEST_OTP, body(FOREIGN), 400), 400, "region_not_allowed", FOREIGN);
+			assertThatProblem(flow.expect(REQUEST_OTP, body(FOREIGN), 400)).as(FOREIGN).hasStatus(400)
+				.hasCode("region_not_allowed");
 			flow.expect(VERIFY_OTP, body(NO_CODE, "123456"), 401);
 			redisDumps.add(redis.dump(prefix));
 

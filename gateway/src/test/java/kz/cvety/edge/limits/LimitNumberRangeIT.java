@@ -8,13 +8,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.RedisContents;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.testing.TestRedis;
 
-import static kz.cvety.edge.limits.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.requestOtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

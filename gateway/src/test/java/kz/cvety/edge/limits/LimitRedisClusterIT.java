@@ -20,19 +20,20 @@ import redis.embedded.RedisShardedCluster;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
-import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.testing.TestRedis;
 
-import static kz.cvety.edge.limits.OtpApi.concurrently;
-import static kz.cvety.edge.limits.OtpApi.newPhone;
-import static kz.cvety.edge.limits.OtpApi.requestOtp;
-import static kz.cvety.edge.limits.OtpApi.requestOtpAsync;
-import static kz.cvety.edge.limits.OtpApi.verify;
-import static kz.cvety.edge.limits.OtpApi.verifyAsync;
+import static kz.cvety.edge.support.OtpApi.concurrently;
+import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.requestOtpAsync;
+import static kz.cvety.edge.support.OtpApi.verify;
+import static kz.cvety.edge.support.OtpApi.verifyAsync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

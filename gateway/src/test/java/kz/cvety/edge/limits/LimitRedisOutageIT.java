@@ -7,15 +7,16 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.testing.RedisProcess;
 import kz.cvety.otp.testing.TestRedis;
 
-import static kz.cvety.edge.limits.OtpApi.newPhone;
-import static kz.cvety.edge.limits.OtpApi.requestOtp;
-import static kz.cvety.edge.limits.OtpApi.verify;
+import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -9,12 +9,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 
-import static kz.cvety.edge.limits.OtpApi.newPhone;
-import static kz.cvety.edge.limits.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.requestOtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -7,15 +7,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 
-import static kz.cvety.edge.limits.OtpApi.concurrently;
-import static kz.cvety.edge.limits.OtpApi.newPhone;
-import static kz.cvety.edge.limits.OtpApi.requestOtp;
-import static kz.cvety.edge.limits.OtpApi.verify;
-import static kz.cvety.edge.limits.OtpApi.verifyAsync;
+import static kz.cvety.edge.support.OtpApi.concurrently;
+import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.verify;
+import static kz.cvety.edge.support.OtpApi.verifyAsync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
