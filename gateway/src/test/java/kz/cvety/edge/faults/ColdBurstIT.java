@@ -13,14 +13,14 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
-import kz.cvety.edge.limits.OtpApi.Answer;
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.testing.TestRedis;
 
-import static kz.cvety.edge.limits.OtpApi.concurrently;
-import static kz.cvety.edge.limits.OtpApi.newPhone;
-import static kz.cvety.edge.limits.OtpApi.requestOtpAsync;
+import static kz.cvety.edge.support.OtpApi.concurrently;
+import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.requestOtpAsync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
