@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
@@ -55,10 +56,10 @@ class ReadinessWarmUpIT {
 			poller.start();
 			try (GatewayInstance gateway = GatewayInstance.start(settings)) {
 				OtpWarmUp.Progress progress = gateway.context().getBean(OtpWarmUp.class).progress();
-				long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-				while (!output.getOut().contains(POLL + "200") && System.nanoTime() < deadline) {
-					Thread.sleep(20);
-				}
+				Awaitility.await()
+					.atMost(Duration.ofSeconds(10))
+					.pollInterval(Duration.ofMillis(20))
+					.until(() -> output.getOut().contains(POLL + "200"));
 				polling.set(false);
 				poller.join();
 
