@@ -1,7 +1,6 @@
 package kz.cvety.edge;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import kz.cvety.edge.support.ConfigFiles;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.OtpApi.Answer;
@@ -142,22 +142,7 @@ class RouteArgumentsIT {
 	}
 
 	void writeRoute(String args) throws IOException {
-		Files.writeString(this.config.resolve("application.yml"), """
-				spring:
-				  cloud:
-				    gateway:
-				      server:
-				        webflux:
-				          routes:
-				            - id: orders
-				              uri: %s
-				              predicates: [Path=/api/orders/**]
-				              filters:
-				                - name: RateLimit
-				                  args:
-				                    key: ip
-				                    %s
-				""".formatted(backend.url(), args));
+		ConfigFiles.writeRateLimitedRoute(this.config, backend.url(), args);
 	}
 
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import kz.cvety.edge.support.ConfigFiles;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.OtpApi.Answer;
@@ -343,22 +344,7 @@ class LimitRefreshIT {
 	}
 
 	void writeRoute(HttpStub backend, String limits) throws IOException {
-		Files.writeString(this.config.resolve("application.yml"), """
-				spring:
-				  cloud:
-				    gateway:
-				      server:
-				        webflux:
-				          routes:
-				            - id: orders
-				              uri: %s
-				              predicates: [Path=/api/orders/**]
-				              filters:
-				                - name: RateLimit
-				                  args:
-				                    key: ip
-				                    limits: %s
-				""".formatted(backend.url(), limits));
+		ConfigFiles.writeRateLimitedRoute(this.config, backend.url(), "limits: " + limits);
 	}
 
 	void writeLimits(String sendPerPhone) throws IOException {
