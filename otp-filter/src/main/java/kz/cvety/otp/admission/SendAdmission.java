@@ -19,11 +19,6 @@ public final class SendAdmission {
 
 	private final Runnable sent;
 
-	SendAdmission(List<RateLimitDecision> decisions, Supplier<Mono<Void>> refund) {
-		this(decisions, refund, () -> {
-		});
-	}
-
 	/**
 	 * @param sent counts a code that may have reached the phone, for the pumping guard, without waiting for it
 	 */

@@ -23,11 +23,6 @@ public final class VerifyAdmission {
 
 	private final Runnable verified;
 
-	VerifyAdmission(List<RateLimitDecision> decisions, AttemptReservation reservation, Supplier<Mono<Void>> refund) {
-		this(decisions, reservation, refund, () -> {
-		});
-	}
-
 	/**
 	 * @param verified counts a verified code for the pumping guard, without waiting for it
 	 */

@@ -12,6 +12,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
 import kz.cvety.otp.OtpHeaders;
+import kz.cvety.otp.client.ClientIpResolver;
 
 /**
  * Headers the backend reads as the edge's word about a request: what the client sent under those names is
@@ -21,9 +22,6 @@ import kz.cvety.otp.OtpHeaders;
  * Applied to every proxied request and to the verification hand-off.
  */
 public final class BackendHeadersFilter implements HttpHeadersFilter, Ordered {
-
-	/** The client address sent to the backend: exactly one entry, never what the client claimed. */
-	public static final String X_FORWARDED_FOR = "X-Forwarded-For";
 
 	/**
 	 * Names, normalized, that only the edge may send. {@code X-Forwarded-Host}, {@code -Proto}, {@code -Port} and
@@ -48,7 +46,8 @@ public final class BackendHeadersFilter implements HttpHeadersFilter, Ordered {
 	@Override
 	public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
 		HttpHeaders output = withoutClientCopies(input);
-		output.set(X_FORWARDED_FOR, this.clientAddress.apply(exchange));
+		// Exactly one entry, never what the client claimed.
+		output.set(ClientIpResolver.X_FORWARDED_FOR, this.clientAddress.apply(exchange));
 		return output;
 	}
 
