@@ -1,5 +1,6 @@
 package kz.cvety.otp.admission;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,9 +27,18 @@ import kz.cvety.otp.support.OtpObservations;
 /**
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
  * per number range, per IP, global); verifications need one of the code's attempts and then a token of each
- * failed-verification budget (per phone, per IP), given back unless the code turns out wrong. A refused request
- * takes no token of any other limit. Before any token, the pumping guard refuses sends to a number range or
- * region that converts too few codes; settled sends and verifications are counted for it.
+ * failed-verification budget (per phone, per IP), given back unless the code turns out wrong. The pumping guard
+ * refuses sends to a number range or region that converts too few codes; settled sends and verifications are
+ * counted for it.
+ * <p>
+ * A send asks its limits in two phases, each phase's buckets (and in the first, the guard's check) at once: the
+ * phone's and its range's, then, once both admit, the client IP's and the fleet's. A send waits for two buckets'
+ * round trips rather than four, and the wide buckets many customers share are only ever asked for a send its own
+ * phone and range admit, so a burst for one phone or one range never holds their tokens. The answer is the one
+ * asking the limits narrow to wide gives: the first refusal in that order answers, later limits are neither
+ * reported nor counted, and every token the request took is given back. A token of a phase's other bucket is
+ * held only while the refusal is settled; that can refuse a concurrent request at that bucket's last token,
+ * never admit one more than a limit allows.
  */
 public final class OtpAdmission {
 
@@ -36,6 +46,10 @@ public final class OtpAdmission {
 
 	/** Limit name of the per-code attempt cap in {@code RateLimit-*} headers. */
 	public static final String MAX_ATTEMPTS = "max-attempts";
+
+	/** Stands for a step whose bucket gave no decision, so nothing of it is given back. */
+	private static final RateLimitDecision NOT_TAKEN = new RateLimitDecision("none", false, 0, 0, Duration.ZERO,
+			Duration.ZERO, false);
 
 	private final BucketRateLimiter limiter;
 
@@ -87,29 +101,32 @@ public final class OtpAdmission {
 	}
 
 	private Mono<SendAdmission> send(OtpLimitPolicies policies, PumpingPolicy pumping, String phone, ClientIp client) {
-		List<Step> steps = sendSteps(policies, phone, client);
-		ProblemException cached = cachedRefusal(policies, steps, OtpAdmission::rateLimited);
+		List<List<Step>> phases = sendPhases(policies, phone, client);
+		ProblemException cached = cachedRefusal(policies, phases, OtpAdmission::rateLimited);
 		if (cached != null) {
 			return Mono.error(cached);
 		}
 		List<PumpingPolicy.Target> targets = pumpingTargets(policies, pumping, phone);
-		Mono<SendAdmission> tokens = consumeInOrder(policies, steps, 0, new ArrayList<>(), "send", phone,
-				OtpAdmission::rateLimited)
-			.map(decisions -> new SendAdmission(decisions, () -> giveBack(steps, decisions),
-					() -> countSent(policies, pumping, targets)));
+		Admitting admitting = new Admitting(policies, "send", phone, OtpAdmission::rateLimited);
 		PumpingGuard guard = this.pumpingGuard;
-		if (guard == null || targets.isEmpty()) {
-			return tokens;
-		}
-		return guard.check(targets).flatMap(blocked -> pumpingRefusal(policies, pumping, phone, blocked)).then(tokens);
+		Mono<Checked> check = (guard == null || targets.isEmpty()) ? null : guard.check(targets)
+			.map(blocked -> new Checked(blocked, null))
+			.defaultIfEmpty(Checked.CLEAR)
+			.onErrorResume(ex -> Mono.just(new Checked(null, ex)));
+		return consume(admitting, phases, 0, check, pumping)
+			.map(decisions -> new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions),
+					() -> countSent(policies, pumping, targets)));
 	}
 
 	private List<PumpingPolicy.Target> pumpingTargets(OtpLimitPolicies policies, PumpingPolicy pumping, String phone) {
 		return (this.pumpingGuard != null) ? pumping.targetsOf(phone, policies.prefixSuffixDigits()) : List.of();
 	}
 
-	/** Refuses a send to a blocked scope, until its block ends; in dry run only logs and counts the decision. */
-	private Mono<Void> pumpingRefusal(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
+	/**
+	 * The refusal of a send to a blocked scope, until its block ends; in dry run only logs and counts the decision
+	 * and answers null.
+	 */
+	private @Nullable ProblemException pumpingRefusal(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
 			PumpingGuard.Blocked blocked) {
 		RateLimitDecision decision = new RateLimitDecision(PumpingPolicy.LIMIT_NAME, false, pumping.minSends(), 0,
 				blocked.left(), blocked.left(), false);
@@ -117,16 +134,16 @@ public final class OtpAdmission {
 		if (policies.dryRun()) {
 			logger.info("OTP send for " + PhoneMasker.mask(phone) + " would be refused by " + PumpingPolicy.LIMIT_NAME
 					+ " (dry run)");
-			return Mono.empty();
+			return null;
 		}
 		String scope = blocked.target().scope().tag();
-		return Mono.error(ProblemException
+		return ProblemException
 			.of(ProblemCode.RATE_LIMITED, "Codes to this number's " + scope + " are paused: many codes sent to it were"
 					+ " never entered (" + PumpingPolicy.LIMIT_NAME + "); wait before retrying.")
 			.limit(PumpingPolicy.LIMIT_NAME)
 			.retryAfter(blocked.left())
 			.headers(RateLimitHeaders.of(List.of(decision)))
-			.build());
+			.build();
 	}
 
 	/** Counts a sent code for the guard once the answer is out: a lost count only ever admits more. */
@@ -149,19 +166,20 @@ public final class OtpAdmission {
 	/**
 	 * Narrow to wide: the phone and its range are where a ring walking numbers is stopped, so it never spends
 	 * the per-IP tokens of a carrier address many customers share, and only a send every other limit admits
-	 * touches the fleet's budget, the hottest key and the one a refusal hurts everyone on.
+	 * touches the fleet's budget, the hottest key and the one a refusal hurts everyone on. The phone and its range
+	 * form the first phase, the client IP and the fleet's budget the second.
 	 */
-	private List<Step> sendSteps(OtpLimitPolicies policies, String phone, ClientIp client) {
-		List<Step> steps = new ArrayList<>(4);
-		steps.add(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone), null));
-		steps.add(new Step(policies.sendPerPrefix(), this.keys.sendPerPrefix(policies.rangeOf(phone)), null));
+	private List<List<Step>> sendPhases(OtpLimitPolicies policies, String phone, ClientIp client) {
+		List<Step> narrow = List.of(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone), null),
+				new Step(policies.sendPerPrefix(), this.keys.sendPerPrefix(policies.rangeOf(phone)), null));
+		List<Step> wide = new ArrayList<>(2);
 		Step perIp = perIp(policies.ipOverrides().find(client.address()), true, policies.sendPerIp(),
 				this.keys.sendPerIp(client.limitKey()));
 		if (perIp != null) {
-			steps.add(perIp);
+			wide.add(perIp);
 		}
-		steps.add(new Step(policies.sendGlobal(), this.keys.sendGlobal(), null));
-		return steps;
+		wide.add(new Step(policies.sendGlobal(), this.keys.sendGlobal(), null));
+		return List.of(narrow, wide);
 	}
 
 	/**
@@ -207,7 +225,13 @@ public final class OtpAdmission {
 		if (perIp != null) {
 			budgets.add(perIp);
 		}
-		ProblemException cached = cachedRefusal(policies, budgets, OtpAdmission::verifyRefusal);
+		// One phase each: the phone's budget is asked first and the address's only for a guess it admits, so a
+		// burst at a locked phone never holds the tokens of an address many customers may share.
+		List<List<Step>> phases = new ArrayList<>(2);
+		for (Step budget : budgets) {
+			phases.add(List.of(budget));
+		}
+		ProblemException cached = cachedRefusal(policies, phases, OtpAdmission::verifyRefusal);
 		if (cached != null) {
 			return Mono.error(cached);
 		}
@@ -225,22 +249,25 @@ public final class OtpAdmission {
 				.headers(RateLimitHeaders.of(List.of(new RateLimitDecision(MAX_ATTEMPTS, false, maxAttempts, 0,
 						reservation.codeTtl(), reservation.codeTtl(), false))))
 				.build());
-			case ADMITTED -> consumeInOrder(policies, budgets, 0, new ArrayList<>(), "verify", phone,
-					OtpAdmission::verifyRefusal)
+			case ADMITTED -> consume(new Admitting(policies, "verify", phone, OtpAdmission::verifyRefusal), phases, 0,
+					null, pumping)
 				.map(decisions -> new VerifyAdmission(decisions, reservation, () -> giveBack(budgets, decisions),
 						() -> countVerified(pumping, pumpingTargets(policies, pumping, phone))));
 		});
 	}
 
-	private @Nullable ProblemException cachedRefusal(OtpLimitPolicies policies, List<Step> steps, Refusal refusal) {
+	private @Nullable ProblemException cachedRefusal(OtpLimitPolicies policies, List<List<Step>> phases,
+			Refusal refusal) {
 		if (policies.dryRun()) {
 			return null;
 		}
 		// A key already known to be blocked refuses before any other limit spends a token or a Redis call.
-		for (Step step : steps) {
-			RateLimitDecision cached = this.limiter.cachedRefusal(step.key());
-			if (cached != null) {
-				return refusal.of(step, cached, List.of(cached));
+		for (List<Step> phase : phases) {
+			for (Step step : phase) {
+				RateLimitDecision cached = this.limiter.cachedRefusal(step.key());
+				if (cached != null) {
+					return refusal.of(step, cached, List.of(cached));
+				}
 			}
 		}
 		return null;
@@ -284,38 +311,112 @@ public final class OtpAdmission {
 		return ((seconds + 59) / 60) + " minutes";
 	}
 
-	private Mono<List<RateLimitDecision>> consumeInOrder(OtpLimitPolicies policies, List<Step> steps, int index,
-			List<RateLimitDecision> taken, String operation, String phone, Refusal refusal) {
-		if (index == steps.size()) {
-			return Mono.just(List.copyOf(taken));
+	/**
+	 * Asks phase {@code index} and, while every limit admits, the phases after it; the first phase together with
+	 * the pumping guard's {@code check}, if any.
+	 */
+	private Mono<List<RateLimitDecision>> consume(Admitting admitting, List<List<Step>> phases, int index,
+			@Nullable Mono<Checked> check, PumpingPolicy pumping) {
+		if (index == phases.size()) {
+			return Mono.just(List.copyOf(admitting.decisions));
 		}
-		Step step = steps.get(index);
-		return this.limiter.tryConsume(step.policy(), step.key()).flatMap(decision -> {
-			this.listener.decided(decision, policies.dryRun());
-			if (decision.allowed() || policies.dryRun()) {
-				if (!decision.allowed()) {
-					logger.info("OTP " + operation + " for " + PhoneMasker.mask(phone) + " would be refused by "
-							+ step.policy().name() + " (dry run)");
-				}
-				List<RateLimitDecision> next = new ArrayList<>(taken);
-				next.add(decision);
-				return consumeInOrder(policies, steps, index + 1, next, operation, phone, refusal);
+		List<Step> phase = phases.get(index);
+		Mono<Void> decided = (check == null) ? askAll(phase).flatMap(answers -> decide(admitting, phase, answers))
+				: Mono.zip(check, askAll(phase))
+					.flatMap(both -> decideWithGuard(admitting, pumping, both.getT1(), phase, both.getT2()));
+		return decided.then(Mono.defer(() -> consume(admitting, phases, index + 1, null, pumping)));
+	}
+
+	/**
+	 * The guard answers before any limit, as if asked first: a blocked scope refuses with no token decided (every
+	 * token taken is given back), a failed check fails the request.
+	 */
+	private Mono<Void> decideWithGuard(Admitting admitting, PumpingPolicy pumping, Checked check, List<Step> phase,
+			List<Asked> answers) {
+		PumpingGuard.Blocked blocked = check.blocked();
+		Throwable failure = check.error();
+		ProblemException refusal = (blocked != null)
+				? pumpingRefusal(admitting.policies, pumping, admitting.phone, blocked) : null;
+		if (failure == null && refusal == null) {
+			return decide(admitting, phase, answers);
+		}
+		admitting.took(phase, answers);
+		return (failure != null) ? giveBackQuietly(admitting).then(Mono.error(failure))
+				: giveBack(admitting.steps, admitting.taken).then(Mono.error(refusal));
+	}
+
+	/** Asks every bucket of a phase at once; each answer is a decision or the failure to get one. */
+	private Mono<List<Asked>> askAll(List<Step> phase) {
+		if (phase.size() == 1) {
+			return ask(phase.get(0)).map(List::of);
+		}
+		List<Mono<Asked>> asks = new ArrayList<>(phase.size());
+		for (Step step : phase) {
+			asks.add(ask(step));
+		}
+		// Every ask runs to its end, a failed one too: a token taken by one still in flight must be known to be
+		// given back.
+		return Mono.zip(asks, answers -> {
+			List<Asked> list = new ArrayList<>(answers.length);
+			for (Object answer : answers) {
+				list.add((Asked) answer);
 			}
-			List<RateLimitDecision> reported = new ArrayList<>(taken);
-			reported.add(decision);
-			return giveBack(steps, taken).then(Mono.error(refusal.of(step, decision, reported)));
+			return list;
 		});
 	}
 
+	private Mono<Asked> ask(Step step) {
+		return this.limiter.tryConsume(step.policy(), step.key())
+			.map(decision -> new Asked(decision, null))
+			.onErrorResume(ex -> Mono.just(new Asked(null, ex)));
+	}
+
+	/**
+	 * Reads a phase's answers in step order, as if each limit had been asked after the one before admitted: the
+	 * first failure or refusal answers (dry run: refusals only log), and the decisions up to it are the ones
+	 * counted and reported. Every token taken for a request that is not admitted is given back.
+	 */
+	private Mono<Void> decide(Admitting admitting, List<Step> phase, List<Asked> answers) {
+		int asked = admitting.steps.size();
+		admitting.took(phase, answers);
+		OtpLimitPolicies policies = admitting.policies;
+		for (int i = 0; i < phase.size(); i++) {
+			Asked answer = answers.get(i);
+			Throwable failure = answer.error();
+			if (failure != null) {
+				return giveBackQuietly(admitting).then(Mono.error(failure));
+			}
+			RateLimitDecision decision = admitting.taken.get(asked + i);
+			this.listener.decided(decision, policies.dryRun());
+			admitting.decisions.add(decision);
+			if (!decision.allowed()) {
+				Step step = phase.get(i);
+				if (!policies.dryRun()) {
+					return giveBack(admitting.steps, admitting.taken)
+						.then(Mono.error(admitting.refusal.of(step, decision, admitting.decisions)));
+				}
+				logger.info("OTP " + admitting.operation + " for " + PhoneMasker.mask(admitting.phone)
+						+ " would be refused by " + step.policy().name() + " (dry run)");
+			}
+		}
+		return Mono.empty();
+	}
+
+	/** Gives back the tokens of the steps whose decision admitted, all at once. */
 	private Mono<Void> giveBack(List<Step> steps, List<RateLimitDecision> taken) {
-		Mono<Void> refunds = Mono.empty();
+		List<Mono<Void>> refunds = new ArrayList<>(taken.size());
 		for (int i = 0; i < taken.size(); i++) {
 			if (taken.get(i).allowed()) {
 				Step step = steps.get(i);
-				refunds = refunds.then(this.limiter.refund(step.policy(), step.key()));
+				refunds.add(this.limiter.refund(step.policy(), step.key()));
 			}
 		}
-		return refunds;
+		return Mono.when(refunds);
+	}
+
+	/** On the way to another failure, a refund that fails too must not take that failure's place. */
+	private Mono<Void> giveBackQuietly(Admitting admitting) {
+		return giveBack(admitting.steps, admitting.taken).onErrorResume(ex -> Mono.empty());
 	}
 
 	private static ProblemException rateLimited(Step step, RateLimitDecision decision,
@@ -345,6 +446,54 @@ public final class OtpAdmission {
 	 * @param network the configured network whose own limit this is, or null for the default
 	 */
 	private record Step(LimitPolicy policy, String key, @Nullable String network) {
+	}
+
+	/** One request's way through the phases of its limits. */
+	private static final class Admitting {
+
+		final OtpLimitPolicies policies;
+
+		final String operation;
+
+		final String phone;
+
+		final Refusal refusal;
+
+		/** Every step asked so far, in order. */
+		final List<Step> steps = new ArrayList<>(4);
+
+		/** Each asked step's decision, {@link #NOT_TAKEN} where there is none: what a refund gives back. */
+		final List<RateLimitDecision> taken = new ArrayList<>(4);
+
+		/** The decisions counted and reported: those up to the first refusal in order. */
+		final List<RateLimitDecision> decisions = new ArrayList<>(4);
+
+		Admitting(OtpLimitPolicies policies, String operation, String phone, Refusal refusal) {
+			this.policies = policies;
+			this.operation = operation;
+			this.phone = phone;
+			this.refusal = refusal;
+		}
+
+		void took(List<Step> phase, List<Asked> answers) {
+			this.steps.addAll(phase);
+			for (Asked answer : answers) {
+				RateLimitDecision decision = answer.decision();
+				this.taken.add((decision != null) ? decision : NOT_TAKEN);
+			}
+		}
+
+	}
+
+	/** A bucket's answer: its decision, or why there is none. */
+	private record Asked(@Nullable RateLimitDecision decision, @Nullable Throwable error) {
+	}
+
+	/** The pumping guard's answer: the blocked scope (null: none), or why there is none. */
+	private record Checked(PumpingGuard.@Nullable Blocked blocked, @Nullable Throwable error) {
+
+		static final Checked CLEAR = new Checked(null, null);
+
 	}
 
 	/** The answer to a refusing decision, given the decisions taken so far and it. */

@@ -78,8 +78,12 @@ class OtpAdmissionIT {
 	}
 
 	@Test
-	void aSendRefusedAtItsRangeNeverAsksTheAddressOrTheFleetBudget() {
-		OtpLimitPolicies policies = policies(properties -> properties.setSendPerPrefix(List.of(Limit.valueOf("1/1h"))));
+	void aSendRefusedAtItsRangeNeverTakesATokenOfTheAddressOrTheFleetBudget() {
+		OtpLimitPolicies policies = policies(properties -> {
+			properties.setSendPerPrefix(List.of(Limit.valueOf("1/1h")));
+			properties.setSendPerIp(List.of(Limit.valueOf("5/1h")));
+			properties.setSendGlobal(List.of(Limit.valueOf("5/1h")));
+		});
 		StepVerifier.create(this.admission.admitSend(policies, "+77015550001", client("203.0.113.1"))).expectNextCount(1).verifyComplete();
 		this.decided.clear();
 
@@ -88,6 +92,12 @@ class OtpAdmissionIT {
 			.verify();
 
 		assertThat(this.decided).extracting(RateLimitDecision::limitName).containsExactly("send-per-phone", "send-per-prefix");
+		// The wider limits were never asked: the address has spent one token (the next send's) and the fleet two
+		// (the first send's and the next one's).
+		StepVerifier.create(this.admission.admitSend(policies, "+77025550002", client("203.0.113.2")))
+			.assertNext(admitted -> assertThat(admitted.decisions()).extracting(RateLimitDecision::remaining)
+				.containsExactly(9L, 0L, 4L, 3L))
+			.verifyComplete();
 	}
 
 	@Test
