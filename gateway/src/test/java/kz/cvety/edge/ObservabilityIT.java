@@ -2,6 +2,8 @@ package kz.cvety.edge;
 
 import java.util.Map;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -9,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.cloud.circuitbreaker.resilience4j.ReactiveResilience4JCircuitBreakerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -64,6 +67,9 @@ class ObservabilityIT {
 			.contains("cvety_otp_conversion_ratio 0.5")
 			.contains("resilience4j_circuitbreaker_state{group=\"none\",name=\"otp-redis\",state=\"closed\"} 1.0")
 			.contains("resilience4j_circuitbreaker_state{group=\"none\",name=\"sms\",state=\"closed\"} 1.0")
+			// Two sends, two calls: the breakers' meters are bound once.
+			.contains("resilience4j_circuitbreaker_calls_seconds_count"
+					+ "{group=\"none\",kind=\"successful\",name=\"sms\"} 2")
 			.doesNotContain("7051234567");
 
 		assertThat(output).contains("otp.send phone=+7705***4567 outcome=sent")
@@ -72,6 +78,23 @@ class ObservabilityIT {
 			.contains("otp.send phone=+7705***4567 outcome=refused limit=send-per-phone")
 			.doesNotContain("+77051234567")
 			.doesNotContain(code);
+	}
+
+	@Test
+	void oneCircuitBreakerRegistryHoldsTheStoreSmsAndBackendBreakers() {
+		CircuitBreakerRegistry registry = gateway.context().getBean(CircuitBreakerRegistry.class);
+		assertThat(gateway.context().getBean(ReactiveResilience4JCircuitBreakerFactory.class).getCircuitBreakerRegistry())
+			.isSameAs(registry);
+		// The backend's breaker is made on its route's first call, whatever the backend answers.
+		gateway.client().get().uri("/api/catalog").exchange().expectBody().returnResult();
+		assertThat(registry.getAllCircuitBreakers()).extracting(CircuitBreaker::getName)
+			.contains("otp-redis", "sms", "backend");
+
+		String metrics = gateway.client().get().uri("/actuator/prometheus").exchange()
+			.expectStatus().isOk()
+			.expectBody(String.class).returnResult().getResponseBody();
+		assertThat(metrics.lines().filter(line -> line.startsWith("resilience4j_circuitbreaker_state{")
+				&& line.endsWith(",name=\"backend\",state=\"closed\"} 1.0"))).hasSize(1);
 	}
 
 	@Test

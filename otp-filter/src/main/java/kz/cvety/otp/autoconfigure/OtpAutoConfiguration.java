@@ -8,7 +8,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -96,6 +96,9 @@ import kz.cvety.otp.web.WarmUpProperties;
 		WarmUpProperties.class })
 public final class OtpAutoConfiguration {
 
+	/** Name of the circuit breaker around the start-up warm-up's Redis calls. */
+	public static final String WARM_UP_CIRCUIT_BREAKER = "otp-warm-up";
+
 	private static final Log logger = LogFactory.getLog(OtpAutoConfiguration.class);
 
 	@Bean
@@ -145,14 +148,14 @@ public final class OtpAutoConfiguration {
 			OtpRedisProperties redisProperties, OtpHasher hasher, RedisScript<List<Long>> otpIssueScript,
 			RedisScript<List<Long>> otpAttemptScript, RedisScript<List<Long>> otpVerifyScript,
 			RedisScript<List<Long>> otpDiscardScript, CodeGenerator codes, SmsTextTemplate text,
-			VerificationTokenIssuer tokens) {
+			VerificationTokenIssuer tokens, CircuitBreakerRegistry circuitBreakers) {
 		// A random segment per start: instances starting together never share, or delete, each other's keys.
 		OtpKeys keys = new OtpKeys(redisProperties.getKeyPrefix() + OtpWarmUp.KEY_SEGMENT
 				+ UUID.randomUUID().toString().substring(0, 8) + ":", hasher);
 		// Its own circuit: a warm-up slowed by a cold JVM never opens the circuit customers' requests go through.
 		RedisGuard guard = new RedisGuard(new CircuitRetryAfter(
-				CircuitBreaker.of("otp-warm-up", redisProperties.circuitBreakerConfig()), Clock.systemUTC()),
-				redisProperties.getCommandTimeout());
+				circuitBreakers.circuitBreaker(WARM_UP_CIRCUIT_BREAKER, redisProperties.circuitBreakerConfig()),
+				Clock.systemUTC()), redisProperties.getCommandTimeout());
 		OtpStore store = new OtpStore(redis.scriptRunner(), keys, guard,
 				new OtpStore.Scripts(otpIssueScript, otpAttemptScript, otpVerifyScript, otpDiscardScript));
 		BucketRateLimiter limiter = new BucketRateLimiter(redis, new BlockedKeys(1_000, Ticker.systemTicker()), guard);

@@ -1,14 +1,10 @@
 package kz.cvety.otp.autoconfigure;
 
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -21,12 +17,11 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.resilience.RedisGuard;
-import kz.cvety.otp.sms.ResilientSmsSender;
 import kz.cvety.otp.support.OtpObservations;
 
 /**
- * The OTP meters (sends, verifications, limit decisions, Redis and SMS latency, circuit states), when the
- * application has a meter registry.
+ * The OTP meters (sends, verifications, limit decisions, Redis and SMS latency), when the application has a meter
+ * registry; the circuit breakers' meters are bound with their registry ({@link OtpCircuitBreakerAutoConfiguration}).
  */
 // After the meter registry: the meters are conditional on it, and would silently not exist otherwise.
 @AutoConfiguration(after = OtpStoreAutoConfiguration.class,
@@ -39,11 +34,8 @@ public final class OtpMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpMetrics otpMetrics(MeterRegistry registry, RedisGuard guard, ObjectProvider<ResilientSmsSender> sms) {
-		List<CircuitBreaker> circuitBreakers = new ArrayList<>();
-		circuitBreakers.add(guard.circuit().circuitBreaker());
-		sms.ifAvailable(sender -> circuitBreakers.add(sender.circuitBreaker()));
-		OtpMetrics metrics = new OtpMetrics(registry, Clock.systemUTC(), circuitBreakers);
+	OtpMetrics otpMetrics(MeterRegistry registry, RedisGuard guard) {
+		OtpMetrics metrics = new OtpMetrics(registry, Clock.systemUTC());
 		guard.observeWith(metrics);
 		return metrics;
 	}

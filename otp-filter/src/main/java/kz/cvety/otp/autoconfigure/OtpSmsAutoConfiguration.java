@@ -1,5 +1,6 @@
 package kz.cvety.otp.autoconfigure;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.netty.channel.ChannelOption;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -36,7 +37,8 @@ import kz.cvety.otp.support.OtpObservations;
  * The SMS sender: the webhook behind its time limit, retry and circuit breaker, or the log sender for
  * development; the text template with its auto-fill lines.
  */
-@AutoConfiguration(after = { OtpStoreAutoConfiguration.class, OtpMetricsAutoConfiguration.class })
+@AutoConfiguration(after = { OtpCircuitBreakerAutoConfiguration.class, OtpStoreAutoConfiguration.class,
+		OtpMetricsAutoConfiguration.class })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
@@ -56,7 +58,7 @@ public final class OtpSmsAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty(prefix = SmsProperties.PREFIX, name = "provider", havingValue = "webhook",
 			matchIfMissing = true)
-	ResilientSmsSender otpWebhookSmsSender(SmsProperties sms) {
+	ResilientSmsSender otpWebhookSmsSender(SmsProperties sms, CircuitBreakerRegistry circuitBreakers) {
 		if (sms.getWebhookUrl() == null || sms.getWebhookUrl().toString().isBlank()) {
 			throw new UnsafeConfigurationException("cvety.otp.sms.webhook-url", "is not set (OTP_SMS_WEBHOOK_URL)",
 					"Set OTP_SMS_WEBHOOK_URL to the SMS provider's webhook, or cvety.otp.sms.provider=log on a "
@@ -71,7 +73,8 @@ public final class OtpSmsAutoConfiguration {
 		HttpClient httpClient = HttpClient.create()
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) sms.getConnectTimeout().toMillis());
 		WebClient client = WebClient.builder().clientConnector(new ReactorClientHttpConnector(httpClient)).build();
-		return new ResilientSmsSender(new WebhookSmsSender(client, sms.getWebhookUrl()), sms.resilience());
+		return new ResilientSmsSender(new WebhookSmsSender(client, sms.getWebhookUrl()), sms.resilience(),
+				circuitBreakers);
 	}
 
 	@Bean

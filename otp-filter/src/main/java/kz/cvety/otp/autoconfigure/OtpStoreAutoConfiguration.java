@@ -4,7 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import reactor.core.publisher.Mono;
 
@@ -39,7 +39,7 @@ import kz.cvety.otp.support.OtpObservations;
  * limits share, the Redis clock, the guard (time limit and circuit breaker) around every Redis step, and the
  * observations of the OTP steps.
  */
-@AutoConfiguration(after = DataRedisReactiveAutoConfiguration.class)
+@AutoConfiguration(after = { DataRedisReactiveAutoConfiguration.class, OtpCircuitBreakerAutoConfiguration.class })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
@@ -90,10 +90,11 @@ public final class OtpStoreAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RedisGuard otpRedisGuard(OtpRedisProperties redis, OtpObservations observations) {
-		CircuitBreaker circuitBreaker = CircuitBreaker.of(REDIS_CIRCUIT_BREAKER, redis.circuitBreakerConfig());
-		return new RedisGuard(new CircuitRetryAfter(circuitBreaker, Clock.systemUTC()), redis.getCommandTimeout(),
-				observations);
+	RedisGuard otpRedisGuard(OtpRedisProperties redis, OtpObservations observations,
+			CircuitBreakerRegistry circuitBreakers) {
+		return new RedisGuard(new CircuitRetryAfter(
+				circuitBreakers.circuitBreaker(REDIS_CIRCUIT_BREAKER, redis.circuitBreakerConfig()), Clock.systemUTC()),
+				redis.getCommandTimeout(), observations);
 	}
 
 	@Bean(destroyMethod = "close")

@@ -9,9 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,7 +27,7 @@ import kz.cvety.otp.resilience.RedisGuard;
 
 /**
  * The OTP feature's Micrometer meters: sends and verifications by outcome, limit decisions by limit and
- * outcome, SMS and Redis latency, circuit breaker states, and the send-to-verify conversion ratio an
+ * outcome, SMS and Redis latency, and the send-to-verify conversion ratio an
  * SMS-pumping alarm watches. No phone number is ever a tag.
  */
 public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObserver, PumpingGuard.Listener {
@@ -84,19 +81,12 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 
 	private final AtomicLongArray slotMinute = new AtomicLongArray(WINDOW_MINUTES);
 
-	public OtpMetrics(MeterRegistry registry, Clock clock, List<CircuitBreaker> circuitBreakers) {
+	public OtpMetrics(MeterRegistry registry, Clock clock) {
 		this.registry = registry;
 		this.clock = clock;
 		Gauge.builder(CONVERSION_RATIO, this, OtpMetrics::conversionRatio)
 			.description("Verified codes per sent code over the last 15 minutes (SMS pumping shows as a fall)")
 			.register(registry);
-		// Resilience4j's binder reads a registry; ours are built elsewhere, so put them into one of their own.
-		CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
-		for (CircuitBreaker circuitBreaker : circuitBreakers) {
-			breakers.circuitBreaker(circuitBreaker.getName());
-			breakers.replace(circuitBreaker.getName(), circuitBreaker);
-		}
-		TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
 		// Series exist from the start at zero, so rate() and alerts see the first event too.
 		for (String outcome : List.of("sent", "failed", "unconfirmed", "test_number")) {
 			sendCounter(outcome);

@@ -12,6 +12,7 @@ import java.util.function.Predicate;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.github.resilience4j.reactor.retry.RetryOperator;
 import io.github.resilience4j.reactor.timelimiter.TimeLimiterOperator;
@@ -59,17 +60,23 @@ public final class ResilientSmsSender implements SmsSender {
 
 	private final CircuitRetryAfter retryAfter;
 
-	public ResilientSmsSender(SmsSender delegate, Settings settings) {
-		this(delegate, settings, Clock.systemUTC());
+	/**
+	 * @param circuitBreakers the registry the circuit breaker {@value #NAME} is made in, with the settings' config
+	 */
+	public ResilientSmsSender(SmsSender delegate, Settings settings, CircuitBreakerRegistry circuitBreakers) {
+		this(delegate, settings, circuitBreakers, Clock.systemUTC());
 	}
 
 	/**
+	 * @param circuitBreakers the registry the circuit breaker {@value #NAME} is made in, with the settings' config
 	 * @param clock drives the circuit breaker's open state and the announced {@code Retry-After}, so tests can
 	 * move time instead of waiting
 	 */
-	public ResilientSmsSender(SmsSender delegate, Settings settings, Clock clock) {
+	public ResilientSmsSender(SmsSender delegate, Settings settings, CircuitBreakerRegistry circuitBreakers,
+			Clock clock) {
 		this.delegate = Objects.requireNonNull(delegate, "delegate");
 		this.settings = Objects.requireNonNull(settings, "settings");
+		Objects.requireNonNull(circuitBreakers, "circuitBreakers");
 		Objects.requireNonNull(clock, "clock");
 		this.timeLimiter = TimeLimiter.of(NAME, TimeLimiterConfig.custom().timeoutDuration(settings.timeout()).build());
 		this.retry = Retry.of(NAME, RetryConfig.custom()
@@ -77,7 +84,7 @@ public final class ResilientSmsSender implements SmsSender {
 			.waitDuration(settings.retryWait())
 			.retryOnException(ResilientSmsSender::isConnectFailure)
 			.build());
-		this.circuitBreaker = CircuitBreaker.of(NAME, CircuitBreakerConfig.custom()
+		this.circuitBreaker = circuitBreakers.circuitBreaker(NAME, CircuitBreakerConfig.custom()
 			.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
 			.slidingWindowSize(settings.slidingWindowSize())
 			.minimumNumberOfCalls(settings.minimumNumberOfCalls())

@@ -1,5 +1,6 @@
 package kz.cvety.otp.autoconfigure;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -36,9 +37,9 @@ class OtpAutoConfigurationsIT {
 
 	private final ReactiveWebApplicationContextRunner runner = new ReactiveWebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
-				DataRedisReactiveAutoConfiguration.class, OtpStoreAutoConfiguration.class,
-				OtpRateLimitAutoConfiguration.class, OtpMetricsAutoConfiguration.class, OtpSmsAutoConfiguration.class,
-				OtpHealthAutoConfiguration.class, OtpAutoConfiguration.class))
+				DataRedisReactiveAutoConfiguration.class, OtpCircuitBreakerAutoConfiguration.class,
+				OtpStoreAutoConfiguration.class, OtpRateLimitAutoConfiguration.class, OtpMetricsAutoConfiguration.class,
+				OtpSmsAutoConfiguration.class, OtpHealthAutoConfiguration.class, OtpAutoConfiguration.class))
 		.withPropertyValues("spring.data.redis.url=" + TestRedis.url(),
 				"cvety.otp.redis.key-prefix=" + TestRedis.uniquePrefix(), "cvety.otp.hash-secret=" + SECRET,
 				"cvety.otp.token-secret=" + SECRET, "cvety.otp.sms.provider=log");
@@ -60,9 +61,11 @@ class OtpAutoConfigurationsIT {
 	@Test
 	void nothingWithoutRedis() {
 		new ReactiveWebApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(OtpStoreAutoConfiguration.class,
-					OtpRateLimitAutoConfiguration.class, OtpSmsAutoConfiguration.class, OtpAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(OtpCircuitBreakerAutoConfiguration.class,
+					OtpStoreAutoConfiguration.class, OtpRateLimitAutoConfiguration.class, OtpSmsAutoConfiguration.class,
+					OtpAutoConfiguration.class))
 			.run(context -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(CircuitBreakerRegistry.class)
 				.doesNotHaveBean(OtpStore.class)
 				.doesNotHaveBean(BucketRateLimiter.class)
 				.doesNotHaveBean(OtpHandler.class));

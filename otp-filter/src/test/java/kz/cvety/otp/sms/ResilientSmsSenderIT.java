@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,7 +122,8 @@ class ResilientSmsSenderIT {
 			return webhook.send(message);
 		});
 
-		ProblemException problem = failure(new ResilientSmsSender(counting, settings(10)).send(MESSAGE));
+		ResilientSmsSender sender = new ResilientSmsSender(counting, settings(10), CircuitBreakerRegistry.ofDefaults());
+		ProblemException problem = failure(sender.send(MESSAGE));
 
 		assertThat(attempts).hasValue(2);
 		assertThat(problem.retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
@@ -163,7 +165,7 @@ class ResilientSmsSenderIT {
 	}
 
 	private static ResilientSmsSender sender(String url, ResilientSmsSender.Settings settings) {
-		return new ResilientSmsSender(WebhookSmsSenderIT.sender(url), settings);
+		return new ResilientSmsSender(WebhookSmsSenderIT.sender(url), settings, CircuitBreakerRegistry.ofDefaults());
 	}
 
 	private static ResilientSmsSender.Settings settings(int window) {

@@ -17,6 +17,7 @@ import java.util.function.IntFunction;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.netty.channel.ConnectTimeoutException;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -229,12 +230,21 @@ class ResilientSmsSenderTest {
 	}
 
 	@Test
+	void itsCircuitBreakerIsMadeInTheGivenRegistryWithItsOwnSettings() {
+		CircuitBreakerRegistry registry = CircuitBreakerRegistry.ofDefaults();
+		ResilientSmsSender.Settings settings = settings(8, Duration.ofSeconds(3));
+		ResilientSmsSender sender = new ResilientSmsSender(message -> Mono.empty(), settings, registry, this.clock);
+		assertThat(registry.find(ResilientSmsSender.NAME)).containsSame(sender.circuitBreaker());
+		assertThat(sender.circuitBreaker().getCircuitBreakerConfig().getSlidingWindowSize()).isEqualTo(8);
+	}
+
+	@Test
 	void defaultSettingsAreValid() {
 		assertThat(ResilientSmsSender.Settings.defaults().timeout()).isEqualTo(Duration.ofSeconds(5));
 	}
 
 	private ResilientSmsSender sender(SmsSender provider, ResilientSmsSender.Settings settings) {
-		return new ResilientSmsSender(provider, settings, this.clock);
+		return new ResilientSmsSender(provider, settings, CircuitBreakerRegistry.ofDefaults(), this.clock);
 	}
 
 	/** Opens at half failures of a full window, closes after two good trial calls. */
