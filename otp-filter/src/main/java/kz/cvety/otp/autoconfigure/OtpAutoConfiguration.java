@@ -8,7 +8,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -148,14 +148,16 @@ public final class OtpAutoConfiguration {
 			OtpRedisProperties redisProperties, OtpHasher hasher, RedisScript<List<Long>> otpIssueScript,
 			RedisScript<List<Long>> otpAttemptScript, RedisScript<List<Long>> otpVerifyScript,
 			RedisScript<List<Long>> otpDiscardScript, CodeGenerator codes, SmsTextTemplate text,
-			VerificationTokenIssuer tokens, CircuitBreakerRegistry circuitBreakers) {
+			VerificationTokenIssuer tokens) {
 		// A random segment per start: instances starting together never share, or delete, each other's keys.
 		OtpKeys keys = new OtpKeys(redisProperties.getKeyPrefix() + OtpWarmUp.KEY_SEGMENT
 				+ UUID.randomUUID().toString().substring(0, 8) + ":", hasher);
 		// Its own circuit: a warm-up slowed by a cold JVM never opens the circuit customers' requests go through.
+		// Not in the registry: it guards throwaway keys for a few seconds at start, not a dependency whose state
+		// dashboards and alerts should show.
 		RedisGuard guard = new RedisGuard(new CircuitRetryAfter(
-				circuitBreakers.circuitBreaker(WARM_UP_CIRCUIT_BREAKER, redisProperties.circuitBreakerConfig()),
-				Clock.systemUTC()), redisProperties.getCommandTimeout());
+				CircuitBreaker.of(WARM_UP_CIRCUIT_BREAKER, redisProperties.circuitBreakerConfig()), Clock.systemUTC()),
+				redisProperties.getCommandTimeout());
 		OtpStore store = new OtpStore(redis.scriptRunner(), keys, guard,
 				new OtpStore.Scripts(otpIssueScript, otpAttemptScript, otpVerifyScript, otpDiscardScript));
 		BucketRateLimiter limiter = new BucketRateLimiter(redis, new BlockedKeys(1_000, Ticker.systemTicker()), guard);

@@ -33,7 +33,7 @@ import kz.cvety.otp.testing.TestRedis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * One circuit breaker registry for the OTP store, the SMS provider, the warm-up and the application's backend: each
+ * One circuit breaker registry for the OTP store, the SMS provider and the application's backend: each
  * breaker made in it with its own settings, the application's registry (or Resilience4j's, with Spring Cloud
  * CircuitBreaker) shared, and the meters bound once.
  */
@@ -65,13 +65,11 @@ class OtpCircuitBreakerAutoConfigurationIT {
 			assertThat(context).hasNotFailed().hasSingleBean(CircuitBreakerRegistry.class);
 			CircuitBreakerRegistry registry = context.getBean(CircuitBreakerRegistry.class);
 			assertThat(registry.getAllCircuitBreakers()).extracting(CircuitBreaker::getName)
-				.containsExactlyInAnyOrder("otp-redis", "sms", "otp-warm-up");
+				.containsExactlyInAnyOrder("otp-redis", "sms");
 
 			CircuitBreaker redis = registry.find("otp-redis").orElseThrow();
 			assertThat(context.getBean(RedisGuard.class).circuit().circuitBreaker()).isSameAs(redis);
 			assertSettings(redis.getCircuitBreakerConfig(), 40, 8, 4, Duration.ofSeconds(7));
-			assertSettings(registry.find("otp-warm-up").orElseThrow().getCircuitBreakerConfig(), 40, 8, 4,
-					Duration.ofSeconds(7));
 
 			CircuitBreaker sms = registry.find("sms").orElseThrow();
 			assertThat(context.getBean(ResilientSmsSender.class).circuitBreaker()).isSameAs(sms);
@@ -114,7 +112,7 @@ class OtpCircuitBreakerAutoConfigurationIT {
 		this.runner.withUserConfiguration(Meters.class).run(context -> {
 			assertThat(context).hasNotFailed();
 			MeterRegistry meters = context.getBean(MeterRegistry.class);
-			for (String name : new String[] { "otp-redis", "sms", "otp-warm-up" }) {
+			for (String name : new String[] { "otp-redis", "sms" }) {
 				assertThat(meters.find(STATE).tags("name", name, "state", "closed").gauges()).hasSize(1);
 			}
 			assertCountedOnce(context, "sms");
@@ -146,7 +144,7 @@ class OtpCircuitBreakerAutoConfigurationIT {
 				assertThat(factory.getCircuitBreakerRegistry()).isSameAs(registry);
 				StepVerifier.create(factory.create("backend").run(Mono.just(1))).expectNext(1).verifyComplete();
 				assertThat(registry.getAllCircuitBreakers()).extracting(CircuitBreaker::getName)
-					.containsExactlyInAnyOrder("otp-redis", "sms", "otp-warm-up", "backend");
+					.containsExactlyInAnyOrder("otp-redis", "sms", "backend");
 				MeterRegistry meters = context.getBean(MeterRegistry.class);
 				assertThat(meters.find(CALLS).tags("name", "backend", "kind", "successful").timers()).hasSize(1);
 				assertThat(meters.get(CALLS).tags("name", "backend", "kind", "successful").timer().count())
