@@ -52,7 +52,7 @@ public final class OtpService {
 	 * {@link SmsFailure#UNCONFIRMED}: a message the provider may have taken may still arrive, and its code must
 	 * then work.
 	 */
-	public Mono<Void> issue(OtpPolicy policy, String phone) {
+	public Mono<Void> issue(OtpSettings policy, String phone) {
 		boolean testNumber = policy.isTestNumber(phone);
 		String code = testNumber ? policy.testNumbers().get(phone) : this.codes.next(policy.codeLength());
 		long generation = this.codes.nextGeneration();

@@ -12,7 +12,7 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ClassPathResource;
 
-import kz.cvety.otp.admission.LimitsProperties;
+import kz.cvety.otp.admission.OtpLimitsProperties;
 import kz.cvety.otp.pumping.PumpingProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,11 +29,11 @@ class ShippedLimitsTest {
 				new ClassPathResource("config/application.yml"));
 		StandardEnvironment environment = new StandardEnvironment();
 		shipped.forEach(environment.getPropertySources()::addFirst);
-		LimitsProperties bound = new Binder(ConfigurationPropertySources.get(environment))
-			.bind(LimitsProperties.PREFIX, LimitsProperties.class)
+		OtpLimitsProperties bound = new Binder(ConfigurationPropertySources.get(environment))
+			.bind(OtpLimitsProperties.PREFIX, OtpLimitsProperties.class)
 			.get();
 
-		assertThat(bound).usingRecursiveComparison().isEqualTo(new LimitsProperties());
+		assertThat(bound).usingRecursiveComparison().isEqualTo(new OtpLimitsProperties());
 	}
 
 	@Test

@@ -17,13 +17,13 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.web.annotation.WebEndpoint;
 
-import kz.cvety.otp.OtpPolicy;
-import kz.cvety.otp.admission.OtpLimitPolicies;
+import kz.cvety.otp.OtpSettings;
+import kz.cvety.otp.admission.OtpLimits;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.problem.RetryAfter;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.ratelimit.Limit;
-import kz.cvety.otp.ratelimit.LimitPolicy;
+import kz.cvety.otp.ratelimit.NamedLimit;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.store.CodeStatus;
 import kz.cvety.otp.store.CodeSupport;
@@ -45,7 +45,7 @@ public final class OtpSupportEndpoint {
 
 	private static final Log audit = LogFactory.getLog("kz.cvety.otp.support");
 
-	private final Supplier<OtpPolicy> policies;
+	private final Supplier<OtpSettings> policies;
 
 	private final OtpKeys keys;
 
@@ -59,7 +59,7 @@ public final class OtpSupportEndpoint {
 	 * @param policies the current OTP policy (phone rules, limits, attempt cap)
 	 * @param unblocked called once per unblock served, for metrics
 	 */
-	public OtpSupportEndpoint(Supplier<OtpPolicy> policies, OtpKeys keys, BucketRateLimiter limiter,
+	public OtpSupportEndpoint(Supplier<OtpSettings> policies, OtpKeys keys, BucketRateLimiter limiter,
 			CodeSupport codes, Runnable unblocked) {
 		this.policies = policies;
 		this.keys = keys;
@@ -72,7 +72,7 @@ public final class OtpSupportEndpoint {
 	@ReadOperation
 	public Mono<Map<String, Object>> lookup(@Selector String phone) {
 		return Mono.defer(() -> {
-			OtpPolicy policy = this.policies.get();
+			OtpSettings policy = this.policies.get();
 			String e164 = policy.phones().toE164(phone);
 			List<PhoneLimit> limits = phoneLimits(policy.limits(), e164);
 			Mono<List<RateLimitDecision>> states = Flux.fromIterable(limits)
@@ -87,7 +87,7 @@ public final class OtpSupportEndpoint {
 	@DeleteOperation
 	public Mono<Map<String, Object>> unblock(@Selector String phone) {
 		return Mono.defer(() -> {
-			OtpPolicy policy = this.policies.get();
+			OtpSettings policy = this.policies.get();
 			String e164 = policy.phones().toE164(phone);
 			List<Mono<String>> clears = new ArrayList<>();
 			clears.add(this.codes.remove(e164).filter(Boolean::booleanValue).map(removed -> CODE));
@@ -122,18 +122,18 @@ public final class OtpSupportEndpoint {
 	 * The limits that count this phone, in answer order. A limit shared with other numbers (a number range) is
 	 * shown but not cleared: lifting it would lift it for every number in the range.
 	 */
-	private List<PhoneLimit> phoneLimits(OtpLimitPolicies limits, String phone) {
+	private List<PhoneLimit> phoneLimits(OtpLimits limits, String phone) {
 		return List.of(new PhoneLimit(limits.sendPerPhone(), this.keys.sendPerPhone(phone), true),
 				new PhoneLimit(limits.sendPerPrefix(), this.keys.sendPerPrefix(limits.rangeOf(phone)), false),
 				new PhoneLimit(limits.verifyFailuresPerPhone(), this.keys.verifyFailuresPerPhone(phone), true));
 	}
 
-	private static Map<String, Object> lookupAnswer(OtpPolicy policy, String phone, List<PhoneLimit> limits,
+	private static Map<String, Object> lookupAnswer(OtpSettings policy, String phone, List<PhoneLimit> limits,
 			List<RateLimitDecision> states, CodeStatus code) {
 		List<Map<String, Object>> shown = new ArrayList<>();
 		RateLimitDecision verifyFailures = null;
 		for (int i = 0; i < limits.size(); i++) {
-			LimitPolicy limit = limits.get(i).policy();
+			NamedLimit limit = limits.get(i).policy();
 			RateLimitDecision state = states.get(i);
 			Map<String, Object> entry = new LinkedHashMap<>();
 			entry.put("name", limit.name());
@@ -143,7 +143,7 @@ public final class OtpSupportEndpoint {
 			// A limit shared with other numbers (the range) is shown, never cleared by an unblock.
 			entry.put("shared", !limits.get(i).phoneAlone());
 			shown.add(entry);
-			if (limit.name().equals(OtpLimitPolicies.VERIFY_FAILURES_PER_PHONE)) {
+			if (limit.name().equals(OtpLimits.VERIFY_FAILURES_PER_PHONE)) {
 				verifyFailures = state;
 			}
 		}
@@ -179,7 +179,7 @@ public final class OtpSupportEndpoint {
 	 *
 	 * @param phoneAlone whether it counts this phone only, so an unblock clears it
 	 */
-	private record PhoneLimit(LimitPolicy policy, String key, boolean phoneAlone) {
+	private record PhoneLimit(NamedLimit policy, String key, boolean phoneAlone) {
 	}
 
 }

@@ -15,7 +15,7 @@ import io.netty.util.NetUtil;
 import org.jspecify.annotations.Nullable;
 
 import kz.cvety.otp.ratelimit.Limit;
-import kz.cvety.otp.ratelimit.LimitPolicy;
+import kz.cvety.otp.ratelimit.NamedLimit;
 import kz.cvety.otp.ratelimit.Refill;
 import kz.cvety.otp.support.InvalidSettingException;
 
@@ -39,27 +39,27 @@ public final class IpOverrides {
 	 * Parses and checks the configured networks.
 	 * @throws InvalidSettingException naming the entry when a network is not CIDR notation or is listed twice
 	 */
-	static IpOverrides from(List<LimitsProperties.IpOverride> overrides, Refill refill) {
+	static IpOverrides from(List<OtpLimitsProperties.IpOverride> overrides, Refill refill) {
 		List<Network> networks = new ArrayList<>();
 		Set<String> seen = new HashSet<>();
 		for (int i = 0; i < overrides.size(); i++) {
-			LimitsProperties.IpOverride override = overrides.get(i);
-			String key = LimitsProperties.PREFIX + ".ip-overrides[" + i + "].network";
+			OtpLimitsProperties.IpOverride override = overrides.get(i);
+			String key = OtpLimitsProperties.PREFIX + ".ip-overrides[" + i + "].network";
 			Network network = Network.parse(key, override.getNetwork());
 			if (!seen.add(network.cidr())) {
 				throw new InvalidSettingException(key, network.cidr() + " is listed twice");
 			}
-			networks.add(network.withLimits(policy(OtpLimitPolicies.SEND_PER_IP, override.getSendPerIp(), refill),
-					policy(OtpLimitPolicies.VERIFY_FAILURES_PER_IP, override.getVerifyFailuresPerIp(), refill),
+			networks.add(network.withLimits(policy(OtpLimits.SEND_PER_IP, override.getSendPerIp(), refill),
+					policy(OtpLimits.VERIFY_FAILURES_PER_IP, override.getVerifyFailuresPerIp(), refill),
 					override.getSendPerIp() != null, override.getVerifyFailuresPerIp() != null));
 		}
 		networks.sort(Comparator.comparingInt(Network::prefixLength).reversed());
 		return new IpOverrides(List.copyOf(networks));
 	}
 
-	private static @Nullable LimitPolicy policy(String name, @Nullable List<Limit> limits,
+	private static @Nullable NamedLimit policy(String name, @Nullable List<Limit> limits,
 			Refill refill) {
-		return (limits == null || limits.isEmpty()) ? null : new LimitPolicy(name, limits, refill);
+		return (limits == null || limits.isEmpty()) ? null : new NamedLimit(name, limits, refill);
 	}
 
 	/** The most specific network holding {@code address}, or null when none does or it is no IP literal. */
@@ -114,8 +114,8 @@ public final class IpOverrides {
 	 * @param overridesSend whether it has a send limit of its own (else the default applies)
 	 * @param overridesVerify whether it has a failed-verification budget of its own (else the default applies)
 	 */
-	public record Network(String cidr, int prefixLength, IpSubnetFilterRule rule, @Nullable LimitPolicy sendPerIp,
-			@Nullable LimitPolicy verifyFailuresPerIp, boolean overridesSend, boolean overridesVerify) {
+	public record Network(String cidr, int prefixLength, IpSubnetFilterRule rule, @Nullable NamedLimit sendPerIp,
+			@Nullable NamedLimit verifyFailuresPerIp, boolean overridesSend, boolean overridesVerify) {
 
 		static Network parse(String key, @Nullable String text) {
 			String value = (text != null) ? text.trim() : "";
@@ -140,7 +140,7 @@ public final class IpOverrides {
 			return new Network(NetUtil.toAddressString(address) + "/" + prefix, prefix, rule, null, null, false, false);
 		}
 
-		Network withLimits(@Nullable LimitPolicy send, @Nullable LimitPolicy verify, boolean ownSend,
+		Network withLimits(@Nullable NamedLimit send, @Nullable NamedLimit verify, boolean ownSend,
 				boolean ownVerify) {
 			return new Network(this.cidr, this.prefixLength, this.rule, send, verify, ownSend, ownVerify);
 		}

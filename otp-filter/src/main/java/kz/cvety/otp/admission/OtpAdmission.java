@@ -17,7 +17,7 @@ import kz.cvety.otp.problem.RetryAfter;
 import kz.cvety.otp.pumping.PumpingGuard;
 import kz.cvety.otp.pumping.PumpingPolicy;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
-import kz.cvety.otp.ratelimit.LimitPolicy;
+import kz.cvety.otp.ratelimit.NamedLimit;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
 import kz.cvety.otp.store.OtpKeys;
@@ -86,7 +86,7 @@ public final class OtpAdmission {
 	 * {@code rate_limited} naming the limit.
 	 * @return the admission, which knows its decisions and how to settle them
 	 */
-	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, String phone, ClientIp client) {
+	public Mono<SendAdmission> admitSend(OtpLimits policies, String phone, ClientIp client) {
 		return admitSend(policies, PumpingPolicy.OFF, phone, client);
 	}
 
@@ -95,12 +95,12 @@ public final class OtpAdmission {
 	 * refuses with 429 {@code rate_limited} naming the limit ({@code pumping-guard} for the guard).
 	 * @return the admission, which knows its decisions and how to settle them
 	 */
-	public Mono<SendAdmission> admitSend(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
+	public Mono<SendAdmission> admitSend(OtpLimits policies, PumpingPolicy pumping, String phone,
 			ClientIp client) {
 		return this.observations.admission("send", send(policies, pumping, phone, client));
 	}
 
-	private Mono<SendAdmission> send(OtpLimitPolicies policies, PumpingPolicy pumping, String phone, ClientIp client) {
+	private Mono<SendAdmission> send(OtpLimits policies, PumpingPolicy pumping, String phone, ClientIp client) {
 		List<List<Step>> phases = sendPhases(policies, phone, client);
 		ProblemException cached = cachedRefusal(policies, phases, OtpAdmission::rateLimited);
 		if (cached != null) {
@@ -118,7 +118,7 @@ public final class OtpAdmission {
 					() -> countSent(policies, pumping, targets)));
 	}
 
-	private List<PumpingPolicy.Target> pumpingTargets(OtpLimitPolicies policies, PumpingPolicy pumping, String phone) {
+	private List<PumpingPolicy.Target> pumpingTargets(OtpLimits policies, PumpingPolicy pumping, String phone) {
 		return (this.pumpingGuard != null) ? pumping.targetsOf(phone, policies.prefixSuffixDigits()) : List.of();
 	}
 
@@ -126,7 +126,7 @@ public final class OtpAdmission {
 	 * The refusal of a send to a blocked scope, until its block ends; in dry run only logs and counts the decision
 	 * and answers null.
 	 */
-	private @Nullable ProblemException pumpingRefusal(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
+	private @Nullable ProblemException pumpingRefusal(OtpLimits policies, PumpingPolicy pumping, String phone,
 			PumpingGuard.Blocked blocked) {
 		RateLimitDecision decision = new RateLimitDecision(PumpingPolicy.LIMIT_NAME, false, pumping.minSends(), 0,
 				blocked.left(), blocked.left(), false);
@@ -147,7 +147,7 @@ public final class OtpAdmission {
 	}
 
 	/** Counts a sent code for the guard once the answer is out: a lost count only ever admits more. */
-	private void countSent(OtpLimitPolicies policies, PumpingPolicy pumping, List<PumpingPolicy.Target> targets) {
+	private void countSent(OtpLimits policies, PumpingPolicy pumping, List<PumpingPolicy.Target> targets) {
 		PumpingGuard guard = this.pumpingGuard;
 		if (guard != null && !targets.isEmpty()) {
 			guard.sent(pumping, targets, policies.prefixSuffixDigits(), policies.dryRun())
@@ -169,7 +169,7 @@ public final class OtpAdmission {
 	 * touches the fleet's budget, the hottest key and the one a refusal hurts everyone on. The phone and its range
 	 * form the first phase, the client IP and the fleet's budget the second.
 	 */
-	private List<List<Step>> sendPhases(OtpLimitPolicies policies, String phone, ClientIp client) {
+	private List<List<Step>> sendPhases(OtpLimits policies, String phone, ClientIp client) {
 		List<Step> narrow = List.of(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone), null),
 				new Step(policies.sendPerPrefix(), this.keys.sendPerPrefix(policies.rangeOf(phone)), null));
 		List<Step> wide = new ArrayList<>(2);
@@ -186,12 +186,12 @@ public final class OtpAdmission {
 	 * The per-IP step of a client: the default limit, its network's own (in a bucket of its own, as one key holds
 	 * one configuration), or none for a network exempt from it.
 	 */
-	private static @Nullable Step perIp(IpOverrides.@Nullable Network network, boolean send, LimitPolicy fallback,
+	private static @Nullable Step perIp(IpOverrides.@Nullable Network network, boolean send, NamedLimit fallback,
 			String key) {
 		if (network == null || !(send ? network.overridesSend() : network.overridesVerify())) {
 			return new Step(fallback, key, null);
 		}
-		LimitPolicy own = send ? network.sendPerIp() : network.verifyFailuresPerIp();
+		NamedLimit own = send ? network.sendPerIp() : network.verifyFailuresPerIp();
 		return (own != null) ? new Step(own, key + ":" + network.cidr(), network.cidr()) : null;
 	}
 
@@ -200,21 +200,21 @@ public final class OtpAdmission {
 	 * failed-verification budgets, or refuses: 401 {@code otp_expired}, 429 {@code otp_attempts_exhausted},
 	 * 429 {@code verify_locked} (the phone's budget), 429 {@code rate_limited} (the IP's).
 	 */
-	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, String phone, ClientIp client,
+	public Mono<VerifyAdmission> admitVerify(OtpLimits policies, String phone, ClientIp client,
 			int maxAttempts) {
 		return admitVerify(policies, PumpingPolicy.OFF, phone, client, maxAttempts);
 	}
 
 	/**
-	 * As {@link #admitVerify(OtpLimitPolicies, String, ClientIp, int)}; a verified code counts for the pumping
+	 * As {@link #admitVerify(OtpLimits, String, ClientIp, int)}; a verified code counts for the pumping
 	 * guard.
 	 */
-	public Mono<VerifyAdmission> admitVerify(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
+	public Mono<VerifyAdmission> admitVerify(OtpLimits policies, PumpingPolicy pumping, String phone,
 			ClientIp client, int maxAttempts) {
 		return this.observations.admission("verify", verify(policies, pumping, phone, client, maxAttempts));
 	}
 
-	private Mono<VerifyAdmission> verify(OtpLimitPolicies policies, PumpingPolicy pumping, String phone,
+	private Mono<VerifyAdmission> verify(OtpLimits policies, PumpingPolicy pumping, String phone,
 			ClientIp client, int maxAttempts) {
 		// The phone's budget answers first: its lock is what the customer must hear about (a new code does not
 		// lift it), and at the defaults it is the longer wait, so its Retry-After is the honest one.
@@ -256,7 +256,7 @@ public final class OtpAdmission {
 		});
 	}
 
-	private @Nullable ProblemException cachedRefusal(OtpLimitPolicies policies, List<List<Step>> phases,
+	private @Nullable ProblemException cachedRefusal(OtpLimits policies, List<List<Step>> phases,
 			Refusal refusal) {
 		if (policies.dryRun()) {
 			return null;
@@ -275,7 +275,7 @@ public final class OtpAdmission {
 
 	private static ProblemException verifyRefusal(Step step, RateLimitDecision decision,
 			List<RateLimitDecision> reported) {
-		if (OtpLimitPolicies.VERIFY_FAILURES_PER_PHONE.equals(decision.limitName())) {
+		if (OtpLimits.VERIFY_FAILURES_PER_PHONE.equals(decision.limitName())) {
 			return locked(decision);
 		}
 		return withNetwork(step, ProblemException
@@ -379,7 +379,7 @@ public final class OtpAdmission {
 	private Mono<Void> decide(Admitting admitting, List<Step> phase, List<Asked> answers) {
 		int asked = admitting.steps.size();
 		admitting.took(phase, answers);
-		OtpLimitPolicies policies = admitting.policies;
+		OtpLimits policies = admitting.policies;
 		for (int i = 0; i < phase.size(); i++) {
 			Asked answer = answers.get(i);
 			Throwable failure = answer.error();
@@ -445,13 +445,13 @@ public final class OtpAdmission {
 	 *
 	 * @param network the configured network whose own limit this is, or null for the default
 	 */
-	private record Step(LimitPolicy policy, String key, @Nullable String network) {
+	private record Step(NamedLimit policy, String key, @Nullable String network) {
 	}
 
 	/** One request's way through the phases of its limits. */
 	private static final class Admitting {
 
-		final OtpLimitPolicies policies;
+		final OtpLimits policies;
 
 		final String operation;
 
@@ -468,7 +468,7 @@ public final class OtpAdmission {
 		/** The decisions counted and reported: those up to the first refusal in order. */
 		final List<RateLimitDecision> decisions = new ArrayList<>(4);
 
-		Admitting(OtpLimitPolicies policies, String operation, String phone, Refusal refusal) {
+		Admitting(OtpLimits policies, String operation, String phone, Refusal refusal) {
 			this.policies = policies;
 			this.operation = operation;
 			this.phone = phone;

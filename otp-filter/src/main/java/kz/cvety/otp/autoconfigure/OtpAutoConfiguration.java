@@ -45,10 +45,10 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import kz.cvety.otp.OtpOutcomes;
-import kz.cvety.otp.OtpPolicyHolder;
+import kz.cvety.otp.OtpSettingsHolder;
 import kz.cvety.otp.OtpProperties;
 import kz.cvety.otp.OtpService;
-import kz.cvety.otp.admission.LimitsProperties;
+import kz.cvety.otp.admission.OtpLimitsProperties;
 import kz.cvety.otp.admission.OtpAdmission;
 import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 import kz.cvety.otp.metrics.OtpDecisionLog;
@@ -92,7 +92,7 @@ import kz.cvety.otp.web.WarmUpProperties;
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
 @ConditionalOnBean(ReactiveStringRedisTemplate.class)
-@EnableConfigurationProperties({ OtpProperties.class, LimitsProperties.class, PumpingProperties.class,
+@EnableConfigurationProperties({ OtpProperties.class, OtpLimitsProperties.class, PumpingProperties.class,
 		WarmUpProperties.class })
 public final class OtpAutoConfiguration {
 
@@ -123,10 +123,10 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpPolicyHolder otpPolicyHolder(OtpProperties otp, LimitsProperties limits, PumpingProperties pumping,
+	OtpSettingsHolder otpPolicyHolder(OtpProperties otp, OtpLimitsProperties limits, PumpingProperties pumping,
 			BucketRateLimiter limiter) {
 		try {
-			OtpPolicyHolder holder = new OtpPolicyHolder(otp, limits, pumping, limiter::limitsChanged);
+			OtpSettingsHolder holder = new OtpSettingsHolder(otp, limits, pumping, limiter::limitsChanged);
 			warnAboutTestNumbers(otp);
 			return holder;
 		}
@@ -138,13 +138,13 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	BackendHeadersFilter otpBackendHeadersFilter(OtpPolicyHolder policies) {
+	BackendHeadersFilter otpBackendHeadersFilter(OtpSettingsHolder policies) {
 		return new BackendHeadersFilter(exchange -> policies.get().clientIps().resolve(exchange.getRequest()).address());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpWarmUp otpWarmUp(OtpPolicyHolder policies, WarmUpProperties settings, LettuceBuckets redis,
+	OtpWarmUp otpWarmUp(OtpSettingsHolder policies, WarmUpProperties settings, LettuceBuckets redis,
 			OtpRedisProperties redisProperties, OtpHasher hasher, RedisScript<List<Long>> otpIssueScript,
 			RedisScript<List<Long>> otpAttemptScript, RedisScript<List<Long>> otpVerifyScript,
 			RedisScript<List<Long>> otpDiscardScript, CodeGenerator codes, SmsTextTemplate text,
@@ -205,7 +205,7 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpAdmissionGatewayFilterFactory otpAdmissionGatewayFilterFactory(OtpPolicyHolder policies,
+	OtpAdmissionGatewayFilterFactory otpAdmissionGatewayFilterFactory(OtpSettingsHolder policies,
 			OtpAdmission admission, OtpOutcomes outcomes) {
 		return new OtpAdmissionGatewayFilterFactory(policies, admission, outcomes);
 	}
@@ -287,7 +287,7 @@ public final class OtpAutoConfiguration {
 	static class RefreshConfiguration {
 
 		@Bean
-		ApplicationListener<RefreshScopeRefreshedEvent> otpPolicyRefresher(OtpPolicyHolder holder) {
+		ApplicationListener<RefreshScopeRefreshedEvent> otpPolicyRefresher(OtpSettingsHolder holder) {
 			return event -> holder.refresh();
 		}
 

@@ -14,8 +14,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
-import kz.cvety.otp.OtpPolicyHolder;
-import kz.cvety.otp.admission.LimitsProperties;
+import kz.cvety.otp.OtpSettingsHolder;
+import kz.cvety.otp.admission.OtpLimitsProperties;
 import kz.cvety.otp.admission.OtpAdmission;
 import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.ratelimit.BlockedKeys;
@@ -33,7 +33,7 @@ import kz.cvety.otp.web.RateLimitGatewayFilterFactory;
 @ConditionalOnClass({ GatewayFilter.class, ReactiveStringRedisTemplate.class, LettuceConnectionFactory.class,
 		io.github.bucket4j.redis.lettuce.Bucket4jLettuce.class })
 @ConditionalOnBean(ReactiveStringRedisTemplate.class)
-@EnableConfigurationProperties(LimitsProperties.class)
+@EnableConfigurationProperties(OtpLimitsProperties.class)
 public final class OtpRateLimitAutoConfiguration {
 
 	@Bean
@@ -45,7 +45,7 @@ public final class OtpRateLimitAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RateLimitGatewayFilterFactory rateLimitGatewayFilterFactory(BucketRateLimiter limiter, OtpKeys keys,
-			OtpPolicyHolder policies, ObjectProvider<OtpMetrics> metrics) {
+			OtpSettingsHolder policies, ObjectProvider<OtpMetrics> metrics) {
 		return new RateLimitGatewayFilterFactory(limiter, keys, policies, listener(metrics));
 	}
 

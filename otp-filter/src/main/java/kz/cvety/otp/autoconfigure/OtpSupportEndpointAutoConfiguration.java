@@ -15,7 +15,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.context.annotation.Bean;
 import org.springframework.util.function.SingletonSupplier;
 
-import kz.cvety.otp.OtpPolicyHolder;
+import kz.cvety.otp.OtpSettingsHolder;
 import kz.cvety.otp.actuate.OtpSupportEndpoint;
 import kz.cvety.otp.actuate.SupportCaller;
 import kz.cvety.otp.actuate.SupportCallerFilter;
@@ -35,7 +35,7 @@ import kz.cvety.otp.web.RequestIdFilter;
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 @ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
 @ConditionalOnAvailableEndpoint(endpoint = OtpSupportEndpoint.class, exposure = EndpointExposure.WEB)
-@ConditionalOnBean({ OtpPolicyHolder.class, BucketRateLimiter.class, LettuceBuckets.class })
+@ConditionalOnBean({ OtpSettingsHolder.class, BucketRateLimiter.class, LettuceBuckets.class })
 public final class OtpSupportEndpointAutoConfiguration {
 
 	@Bean
@@ -46,7 +46,7 @@ public final class OtpSupportEndpointAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpSupportEndpoint otpSupportEndpoint(OtpPolicyHolder policies, OtpKeys keys, BucketRateLimiter limiter,
+	OtpSupportEndpoint otpSupportEndpoint(OtpSettingsHolder policies, OtpKeys keys, BucketRateLimiter limiter,
 			CodeSupport codes, ObjectProvider<OtpMetrics> metrics) {
 		OtpMetrics meters = metrics.getIfAvailable();
 		Runnable unblocked = (meters != null) ? meters.supportUnblocks()::increment : () -> {
@@ -57,7 +57,7 @@ public final class OtpSupportEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	SupportCallerFilter otpSupportCallerFilter(ObjectProvider<PathMappedEndpoints> endpoints,
-			OtpPolicyHolder policies) {
+			OtpSettingsHolder policies) {
 		// Asked on first use: the endpoints' paths are known once every endpoint bean exists.
 		Supplier<String> path = SingletonSupplier.of(() -> {
 			PathMappedEndpoints mapped = endpoints.getIfAvailable();

@@ -16,7 +16,7 @@ import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
 
 import kz.cvety.otp.admission.OtpAdmission.AdmissionListener;
-import kz.cvety.otp.admission.OtpLimitPolicies;
+import kz.cvety.otp.admission.OtpLimits;
 import kz.cvety.otp.admission.SendOutcome;
 import kz.cvety.otp.admission.VerifyOutcome;
 import kz.cvety.otp.pumping.PumpingGuard;
@@ -94,7 +94,7 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 		for (String outcome : List.of("verified", "invalid", "expired", "exhausted", "locked", "rate_limited")) {
 			verifyCounter(outcome);
 		}
-		for (String limit : OtpLimitPolicies.NAMES) {
+		for (String limit : OtpLimits.NAMES) {
 			decisionCounter(limit, "admitted", "redis");
 			decisionCounter(limit, "refused", "redis");
 		}

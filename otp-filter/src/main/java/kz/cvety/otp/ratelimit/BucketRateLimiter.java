@@ -56,7 +56,7 @@ public final class BucketRateLimiter {
 	 * Takes one token of {@code policy} from the bucket at {@code key}.
 	 * @return the decision; fails with a {@code store_unavailable} problem when Redis cannot be asked
 	 */
-	public Mono<RateLimitDecision> tryConsume(LimitPolicy policy, String key) {
+	public Mono<RateLimitDecision> tryConsume(NamedLimit policy, String key) {
 		RateLimitDecision cached = this.blocked.refusal(key);
 		if (cached != null) {
 			return Mono.just(cached);
@@ -78,7 +78,7 @@ public final class BucketRateLimiter {
 	}
 
 	/** Gives back one token taken from {@code key}, e.g. when a later limit refused the request. */
-	public Mono<Void> refund(LimitPolicy policy, String key) {
+	public Mono<Void> refund(NamedLimit policy, String key) {
 		return this.guard
 			.guard(policy.name() + "-refund",
 					this.buckets.manager().flatMap(manager -> Mono.fromFuture(() -> bucket(manager, policy, key).addTokens(1))))
@@ -89,7 +89,7 @@ public final class BucketRateLimiter {
 	 * The decision the next request at {@code key} would get, without taking its token: tokens left, the wait for
 	 * the next one and the time until the bucket is full. A bucket Redis does not hold is full, and is not created.
 	 */
-	public Mono<RateLimitDecision> peek(LimitPolicy policy, String key) {
+	public Mono<RateLimitDecision> peek(NamedLimit policy, String key) {
 		return this.guard.guard(policy.name() + "-peek", this.buckets.manager()
 			.flatMap(manager -> Mono.fromFuture(() -> manager.getProxyConfiguration(key)).flatMap(stored -> {
 				if (stored.isEmpty()) {
@@ -122,7 +122,7 @@ public final class BucketRateLimiter {
 		this.proxies.invalidateAll();
 	}
 
-	private AsyncBucketProxy bucket(AsyncProxyManager<String> manager, LimitPolicy policy, String key) {
+	private AsyncBucketProxy bucket(AsyncProxyManager<String> manager, NamedLimit policy, String key) {
 		long version = this.configurationVersion.get();
 		return this.proxies.get(new ProxyKey(key, version, policy), ignored -> {
 			BucketConfiguration configuration = policy.bucketConfiguration();
@@ -135,10 +135,10 @@ public final class BucketRateLimiter {
 	}
 
 	// The version and policy are part of the key, so a proxy built before a refresh is never reused after it.
-	private record ProxyKey(String key, long version, LimitPolicy policy) {
+	private record ProxyKey(String key, long version, NamedLimit policy) {
 	}
 
-	private static RateLimitDecision decision(LimitPolicy policy, ConsumptionProbe probe) {
+	private static RateLimitDecision decision(NamedLimit policy, ConsumptionProbe probe) {
 		Duration retryAfter = Duration.ofNanos(probe.getNanosToWaitForRefill());
 		Duration reset = Duration.ofNanos(probe.getNanosToWaitForReset());
 		return new RateLimitDecision(policy.name(), probe.isConsumed(), policy.quota(), probe.getRemainingTokens(),

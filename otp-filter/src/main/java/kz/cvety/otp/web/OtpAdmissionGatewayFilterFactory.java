@@ -17,7 +17,7 @@ import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
 import kz.cvety.otp.OtpOutcomes;
-import kz.cvety.otp.OtpPolicy;
+import kz.cvety.otp.OtpSettings;
 import kz.cvety.otp.admission.OtpAdmission;
 import kz.cvety.otp.admission.SendOutcome;
 import kz.cvety.otp.admission.VerifyOutcome;
@@ -35,7 +35,7 @@ import kz.cvety.otp.ratelimit.RateLimitHeaders;
  */
 public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFactory<OtpAdmissionGatewayFilterFactory.Config> {
 
-	private final Supplier<OtpPolicy> policies;
+	private final Supplier<OtpSettings> policies;
 
 	private final OtpAdmission admission;
 
@@ -43,7 +43,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 
 	private final OtpRequestReader reader = new OtpRequestReader();
 
-	public OtpAdmissionGatewayFilterFactory(Supplier<OtpPolicy> policies, OtpAdmission admission,
+	public OtpAdmissionGatewayFilterFactory(Supplier<OtpSettings> policies, OtpAdmission admission,
 			OtpOutcomes outcomes) {
 		super(Config.class);
 		this.policies = policies;
@@ -63,7 +63,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	}
 
 	private Mono<Void> filter(Operation operation, ServerWebExchange exchange, GatewayFilterChain chain) {
-		OtpPolicy policy = this.policies.get();
+		OtpSettings policy = this.policies.get();
 		return this.reader.read(exchange.getRequest(), operation == Operation.VERIFY, policy.maxBodyBytes())
 			.flatMap(request -> {
 				String phone = policy.phones().toE164(request.phone());
@@ -73,7 +73,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			});
 	}
 
-	private Mono<Void> send(ServerWebExchange exchange, GatewayFilterChain chain, OtpPolicy policy, OtpRequest request,
+	private Mono<Void> send(ServerWebExchange exchange, GatewayFilterChain chain, OtpSettings policy, OtpRequest request,
 			String phone, ClientIp client) {
 		return this.admission.admitSend(policy.limits(), policy.pumping(), phone, client)
 			.doOnError(refused -> recordSend(exchange, phone, null, refused))
@@ -85,7 +85,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			});
 	}
 
-	private Mono<Void> verify(ServerWebExchange exchange, GatewayFilterChain chain, OtpPolicy policy,
+	private Mono<Void> verify(ServerWebExchange exchange, GatewayFilterChain chain, OtpSettings policy,
 			OtpRequest request, String phone, ClientIp client) {
 		checkCodeFormat(request.otpCode(), policy.codeLength());
 		return this.admission.admitVerify(policy.limits(), policy.pumping(), phone, client, policy.maxAttempts())

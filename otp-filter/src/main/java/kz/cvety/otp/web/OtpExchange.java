@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.web.server.ServerWebExchange;
 
-import kz.cvety.otp.OtpPolicy;
+import kz.cvety.otp.OtpSettings;
 import kz.cvety.otp.admission.SendOutcome;
 import kz.cvety.otp.admission.VerifyOutcome;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
@@ -22,7 +22,7 @@ public final class OtpExchange {
 	/** Exchange attribute holding the admitted request. */
 	public static final String ATTRIBUTE = OtpExchange.class.getName();
 
-	private final OtpPolicy policy;
+	private final OtpSettings policy;
 
 	private final OtpRequest request;
 
@@ -46,7 +46,7 @@ public final class OtpExchange {
 	 * @param reservation the attempt reserved for a verify request
 	 * @param decisions the limit decisions that admitted the request
 	 */
-	OtpExchange(OtpPolicy policy, OtpRequest request, String phone, String clientAddress,
+	OtpExchange(OtpSettings policy, OtpRequest request, String phone, String clientAddress,
 			@Nullable AttemptReservation reservation, List<RateLimitDecision> decisions) {
 		this.policy = policy;
 		this.request = request;
@@ -61,7 +61,7 @@ public final class OtpExchange {
 		return exchange.getAttribute(ATTRIBUTE);
 	}
 
-	public OtpPolicy policy() {
+	public OtpSettings policy() {
 		return this.policy;
 	}
 

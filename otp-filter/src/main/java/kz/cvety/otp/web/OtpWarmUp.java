@@ -23,19 +23,19 @@ import reactor.core.publisher.Mono;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationListener;
 
-import kz.cvety.otp.OtpPolicy;
-import kz.cvety.otp.OtpPolicyHolder;
+import kz.cvety.otp.OtpSettings;
+import kz.cvety.otp.OtpSettingsHolder;
 import kz.cvety.otp.OtpService;
 import kz.cvety.otp.admission.IpOverrides;
 import kz.cvety.otp.admission.OtpAdmission;
-import kz.cvety.otp.admission.OtpLimitPolicies;
+import kz.cvety.otp.admission.OtpLimits;
 import kz.cvety.otp.admission.SendOutcome;
 import kz.cvety.otp.admission.VerifyOutcome;
 import kz.cvety.otp.client.ClientIpResolver.ClientIp;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.Limit;
-import kz.cvety.otp.ratelimit.LimitPolicy;
+import kz.cvety.otp.ratelimit.NamedLimit;
 import kz.cvety.otp.ratelimit.Refill;
 import kz.cvety.otp.store.OtpKeys;
 
@@ -62,7 +62,7 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 
 	private static final int CLIENTS = 4;
 
-	private final OtpPolicyHolder policies;
+	private final OtpSettingsHolder policies;
 
 	private final Throwaway throwaway;
 
@@ -74,7 +74,7 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 
 	private volatile Progress progress = new Progress(false, false, 0, 0, Duration.ZERO, null);
 
-	public OtpWarmUp(OtpPolicyHolder policies, Throwaway throwaway, WarmUpProperties settings) {
+	public OtpWarmUp(OtpSettingsHolder policies, Throwaway throwaway, WarmUpProperties settings) {
 		this.policies = policies;
 		this.throwaway = throwaway;
 		this.settings = settings;
@@ -101,8 +101,8 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 			logger.info("OTP warm-up is off (" + WarmUpProperties.PREFIX + ".passes: 0)");
 			return;
 		}
-		OtpPolicy real = this.policies.get();
-		OtpPolicy policy = throwawayPolicy(real);
+		OtpSettings real = this.policies.get();
+		OtpSettings policy = throwawayPolicy(real);
 		Set<String> keys = ConcurrentHashMap.newKeySet();
 		AtomicInteger done = new AtomicInteger();
 		AtomicInteger failed = new AtomicInteger();
@@ -146,24 +146,24 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 		this.progress = new Progress(true, false, ran, failures, took, problem);
 	}
 
-	private OtpPolicy throwawayPolicy(OtpPolicy real) {
-		OtpLimitPolicies limits = new OtpLimitPolicies(
-				policy(OtpLimitPolicies.SEND_PER_PHONE, "2/1m"), policy(OtpLimitPolicies.SEND_PER_PREFIX, "1000000/1m"),
-				policy(OtpLimitPolicies.SEND_PER_IP, "1000000/1m"), policy(OtpLimitPolicies.SEND_GLOBAL, "1000000/1m"),
-				policy(OtpLimitPolicies.VERIFY_FAILURES_PER_PHONE, "1000/1m"),
-				policy(OtpLimitPolicies.VERIFY_FAILURES_PER_IP, "1000000/1m"), real.limits().prefixSuffixDigits(),
+	private OtpSettings throwawayPolicy(OtpSettings real) {
+		OtpLimits limits = new OtpLimits(
+				policy(OtpLimits.SEND_PER_PHONE, "2/1m"), policy(OtpLimits.SEND_PER_PREFIX, "1000000/1m"),
+				policy(OtpLimits.SEND_PER_IP, "1000000/1m"), policy(OtpLimits.SEND_GLOBAL, "1000000/1m"),
+				policy(OtpLimits.VERIFY_FAILURES_PER_PHONE, "1000/1m"),
+				policy(OtpLimits.VERIFY_FAILURES_PER_IP, "1000000/1m"), real.limits().prefixSuffixDigits(),
 				false, IpOverrides.NONE);
 		// No test numbers: the code takes the SMS path, to a sender that sends nothing.
-		return new OtpPolicy(real.codeLength(), CODE_TTL, real.maxAttempts(), real.maxBodyBytes(), real.clientIps(),
+		return new OtpSettings(real.codeLength(), CODE_TTL, real.maxAttempts(), real.maxBodyBytes(), real.clientIps(),
 				Map.of(), false, real.phones(), limits, real.pumping());
 	}
 
-	private static LimitPolicy policy(String name, String limit) {
-		return new LimitPolicy(name, List.of(Limit.valueOf(limit)), Refill.GREEDY);
+	private static NamedLimit policy(String name, String limit) {
+		return new NamedLimit(name, List.of(Limit.valueOf(limit)), Refill.GREEDY);
 	}
 
 	/** Three sends to one throwaway phone (the third refused by its limit of two), then a wrong code. */
-	private Mono<Void> pass(OtpPolicy policy, int pass, Set<String> keys) {
+	private Mono<Void> pass(OtpSettings policy, int pass, Set<String> keys) {
 		return Mono.defer(() -> {
 			String raw = phone(policy, pass);
 			String phone = policy.phones()
@@ -177,7 +177,7 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 		});
 	}
 
-	private Mono<Void> send(OtpPolicy policy, String phone, ClientIp client) {
+	private Mono<Void> send(OtpSettings policy, String phone, ClientIp client) {
 		return this.throwaway.admission()
 			.admitSend(policy.limits(), policy.pumping(), phone, client)
 			// Settled as a send without an SMS: no refund, and nothing counted for the pumping guard.
@@ -187,7 +187,7 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 			.onErrorResume(ProblemException.class, problem -> answer(problem, REQUEST_OTP));
 	}
 
-	private Mono<Void> verify(OtpPolicy policy, String raw, ClientIp client) {
+	private Mono<Void> verify(OtpSettings policy, String raw, ClientIp client) {
 		String wrong = "0".repeat(policy.codeLength());
 		return Mono.defer(() -> {
 			OtpRequest request = this.reader
@@ -217,7 +217,7 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 	}
 
 	/** A number of an allowed region, spelled as a customer might, a different one for each pass. */
-	private static String phone(OtpPolicy policy, int pass) {
+	private static String phone(OtpSettings policy, int pass) {
 		String example = policy.phones().exampleNumber();
 		if (example == null) {
 			throw new IllegalStateException("no example number for the allowed regions");
@@ -226,7 +226,7 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 		return example.substring(0, example.length() - digits.length()) + digits;
 	}
 
-	private void remember(Set<String> keys, OtpPolicy policy, String phone, ClientIp client) {
+	private void remember(Set<String> keys, OtpSettings policy, String phone, ClientIp client) {
 		OtpKeys names = this.throwaway.keys();
 		keys.add(names.code(phone));
 		keys.add(names.sendPerPhone(phone));

@@ -17,14 +17,14 @@ import org.springframework.cloud.gateway.support.HasRouteId;
 import org.springframework.util.StringUtils;
 import org.springframework.web.server.ServerWebExchange;
 
-import kz.cvety.otp.OtpPolicy;
+import kz.cvety.otp.OtpSettings;
 import kz.cvety.otp.admission.OtpAdmission.AdmissionListener;
 import kz.cvety.otp.client.ClientIpResolver;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.ratelimit.Limit;
-import kz.cvety.otp.ratelimit.LimitPolicy;
+import kz.cvety.otp.ratelimit.NamedLimit;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
 import kz.cvety.otp.ratelimit.Refill;
 import kz.cvety.otp.store.OtpKeys;
@@ -45,11 +45,11 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 
 	private final OtpKeys keys;
 
-	private final Supplier<OtpPolicy> policies;
+	private final Supplier<OtpSettings> policies;
 
 	private final AdmissionListener listener;
 
-	public RateLimitGatewayFilterFactory(BucketRateLimiter limiter, OtpKeys keys, Supplier<OtpPolicy> policies,
+	public RateLimitGatewayFilterFactory(BucketRateLimiter limiter, OtpKeys keys, Supplier<OtpSettings> policies,
 			AdmissionListener listener) {
 		super(Config.class);
 		this.limiter = limiter;
@@ -64,7 +64,7 @@ public class RateLimitGatewayFilterFactory extends AbstractGatewayFilterFactory<
 		if (!StringUtils.hasText(name)) {
 			throw new IllegalArgumentException("RateLimit needs a name (or a route id)");
 		}
-		LimitPolicy policy = new LimitPolicy(name, config.getLimits(), config.getRefill());
+		NamedLimit policy = new NamedLimit(name, config.getLimits(), config.getRefill());
 		KeySource keySource = KeySource.parse(config.getKey());
 		Throttle warnings = new Throttle(Duration.ofMinutes(1));
 		// The route was (re)built, perhaps with new limits: let live buckets take them on next use.

@@ -79,7 +79,7 @@ class OtpAdmissionIT {
 
 	@Test
 	void aSendRefusedAtItsRangeNeverTakesATokenOfTheAddressOrTheFleetBudget() {
-		OtpLimitPolicies policies = policies(properties -> {
+		OtpLimits policies = policies(properties -> {
 			properties.setSendPerPrefix(List.of(Limit.valueOf("1/1h")));
 			properties.setSendPerIp(List.of(Limit.valueOf("5/1h")));
 			properties.setSendGlobal(List.of(Limit.valueOf("5/1h")));
@@ -111,7 +111,7 @@ class OtpAdmissionIT {
 
 	@Test
 	void aGuessRefusedByTheAddressBudgetGivesThePhoneItsTokenBack() {
-		OtpLimitPolicies policies = policies(properties -> {
+		OtpLimits policies = policies(properties -> {
 			properties.setVerifyFailuresPerPhone(List.of(Limit.valueOf("2/1h")));
 			properties.setVerifyFailuresPerIp(List.of(Limit.valueOf("1/1h")));
 		});
@@ -136,7 +136,7 @@ class OtpAdmissionIT {
 
 	@Test
 	void aRightCodeGivesBothBudgetsTheirTokensBackAndAWrongOneKeepsThemSpent() {
-		OtpLimitPolicies policies = policies(properties -> {
+		OtpLimits policies = policies(properties -> {
 			properties.setVerifyFailuresPerPhone(List.of(Limit.valueOf("5/1h")));
 			properties.setVerifyFailuresPerIp(List.of(Limit.valueOf("5/1h")));
 		});
@@ -167,10 +167,10 @@ class OtpAdmissionIT {
 		StepVerifier.create(this.store.issue(phone, "hash", 1, Duration.ofMinutes(5))).verifyComplete();
 	}
 
-	private static OtpLimitPolicies policies(Consumer<LimitsProperties> settings) {
-		LimitsProperties properties = new LimitsProperties();
+	private static OtpLimits policies(Consumer<OtpLimitsProperties> settings) {
+		OtpLimitsProperties properties = new OtpLimitsProperties();
 		settings.accept(properties);
-		return OtpLimitPolicies.from(properties, Duration.ZERO);
+		return OtpLimits.from(properties, Duration.ZERO);
 	}
 
 	private static ClientIp client(String address) {

@@ -101,7 +101,7 @@ class BucketRateLimiterIT {
 	void eachWindowKeepsItsOwnUse() {
 		take(policy(Refill.GREEDY, "3/1m", "10/1h"), 3);
 		this.limiter.limitsChanged();
-		LimitPolicy changed = policy(Refill.GREEDY, "5/1m", "4/1h");
+		NamedLimit changed = policy(Refill.GREEDY, "5/1m", "4/1h");
 
 		StepVerifier.create(this.limiter.tryConsume(changed, this.key))
 			.assertNext(decision -> assertThat(decision.allowed()).isTrue())
@@ -124,7 +124,7 @@ class BucketRateLimiterIT {
 			.verifyComplete();
 	}
 
-	void take(LimitPolicy policy, int tokens) {
+	void take(NamedLimit policy, int tokens) {
 		for (int i = 0; i < tokens; i++) {
 			StepVerifier.create(this.limiter.tryConsume(policy, this.key))
 				.assertNext(decision -> assertThat(decision.allowed()).isTrue())
@@ -132,8 +132,8 @@ class BucketRateLimiterIT {
 		}
 	}
 
-	static LimitPolicy policy(Refill refill, String... limits) {
-		return new LimitPolicy("send-per-phone", List.of(limits).stream().map(Limit::valueOf).toList(), refill);
+	static NamedLimit policy(Refill refill, String... limits) {
+		return new NamedLimit("send-per-phone", List.of(limits).stream().map(Limit::valueOf).toList(), refill);
 	}
 
 }

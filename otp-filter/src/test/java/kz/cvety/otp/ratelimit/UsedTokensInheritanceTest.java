@@ -130,7 +130,7 @@ class UsedTokensInheritanceTest {
 	}
 
 	static BucketConfiguration configuration(Refill refill, String... limits) {
-		return new LimitPolicy("test", Arrays.stream(limits).map(Limit::valueOf).toList(), refill).bucketConfiguration();
+		return new NamedLimit("test", Arrays.stream(limits).map(Limit::valueOf).toList(), refill).bucketConfiguration();
 	}
 
 	static long[] sizes(BucketState state) {

@@ -3,8 +3,8 @@ package kz.cvety.otp;
 import java.time.Duration;
 import java.util.Map;
 
-import kz.cvety.otp.admission.LimitsProperties;
-import kz.cvety.otp.admission.OtpLimitPolicies;
+import kz.cvety.otp.admission.OtpLimitsProperties;
+import kz.cvety.otp.admission.OtpLimits;
 import kz.cvety.otp.client.ClientIpResolver;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.phone.PhoneNormalizer;
@@ -28,21 +28,21 @@ import kz.cvety.otp.support.InvalidSettingException;
  * @param limits the rate limits
  * @param pumping the SMS-pumping guard
  */
-public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBodyBytes, ClientIpResolver clientIps,
-		Map<String, String> testNumbers, boolean handoff, PhoneNormalizer phones, OtpLimitPolicies limits,
+public record OtpSettings(int codeLength, Duration ttl, int maxAttempts, int maxBodyBytes, ClientIpResolver clientIps,
+		Map<String, String> testNumbers, boolean handoff, PhoneNormalizer phones, OtpLimits limits,
 		PumpingPolicy pumping) {
 
-	public OtpPolicy {
+	public OtpSettings {
 		testNumbers = Map.copyOf(testNumbers);
 	}
 
-	/** Builds the policy with the pumping guard's defaults, checking rules that span several properties. */
-	public static OtpPolicy from(OtpProperties otp, LimitsProperties limits) {
+	/** Builds the settings with the pumping guard's defaults, checking rules that span several properties. */
+	public static OtpSettings from(OtpProperties otp, OtpLimitsProperties limits) {
 		return from(otp, limits, new PumpingProperties());
 	}
 
-	/** Builds the policy, checking rules that span several properties. */
-	public static OtpPolicy from(OtpProperties otp, LimitsProperties limits, PumpingProperties pumping) {
+	/** Builds the settings, checking rules that span several properties. */
+	public static OtpSettings from(OtpProperties otp, OtpLimitsProperties limits, PumpingProperties pumping) {
 		if (otp.getTtl().compareTo(Duration.ofSeconds(10)) < 0) {
 			throw new InvalidSettingException("cvety.otp.ttl", "must be at least 10s, was " + otp.getTtl());
 		}
@@ -58,7 +58,7 @@ public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBo
 						+ " must be " + otp.getCodeLength() + " digits (cvety.otp.code-length)");
 			}
 		});
-		return new OtpPolicy(otp.getCodeLength(), otp.getTtl(), otp.getMaxAttempts(),
+		return new OtpSettings(otp.getCodeLength(), otp.getTtl(), otp.getMaxAttempts(),
 				(int) otp.getMaxBodySize().toBytes(),
 				new ClientIpResolver(otp.getTrustedProxyHops(), otp.getIpv6PrefixLength()),
 				otp.getTestNumbers(), otp.getHandoff().isEnabled(), phones,
@@ -77,12 +77,12 @@ public record OtpPolicy(int codeLength, Duration ttl, int maxAttempts, int maxBo
 		return PumpingPolicy.from(pumping, otp.getDefaultRegion());
 	}
 
-	private static OtpLimitPolicies limitPolicies(LimitsProperties limits, OtpProperties otp) {
+	private static OtpLimits limitPolicies(OtpLimitsProperties limits, OtpProperties otp) {
 		try {
-			return OtpLimitPolicies.from(limits, otp.getResendCooldown());
+			return OtpLimits.from(limits, otp.getResendCooldown());
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidSettingException(LimitsProperties.PREFIX, ex.getMessage());
+			throw new InvalidSettingException(OtpLimitsProperties.PREFIX, ex.getMessage());
 		}
 	}
 

@@ -19,9 +19,9 @@ import io.github.bucket4j.ConfigurationBuilder;
  * @param limits all must pass
  * @param refill how the bucket refills
  */
-public record LimitPolicy(String name, List<Limit> limits, Refill refill) {
+public record NamedLimit(String name, List<Limit> limits, Refill refill) {
 
-	public LimitPolicy {
+	public NamedLimit {
 		if (limits.isEmpty()) {
 			throw new IllegalArgumentException("limit " + name + " needs at least one COUNT/DURATION");
 		}

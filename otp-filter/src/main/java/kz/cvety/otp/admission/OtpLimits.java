@@ -6,7 +6,7 @@ import java.util.List;
 
 import kz.cvety.otp.phone.NumberRange;
 import kz.cvety.otp.ratelimit.Limit;
-import kz.cvety.otp.ratelimit.LimitPolicy;
+import kz.cvety.otp.ratelimit.NamedLimit;
 import kz.cvety.otp.ratelimit.Refill;
 
 /**
@@ -22,8 +22,8 @@ import kz.cvety.otp.ratelimit.Refill;
  * @param dryRun decide and report, never refuse
  * @param ipOverrides networks whose clients have per-IP limits of their own
  */
-public record OtpLimitPolicies(LimitPolicy sendPerPhone, LimitPolicy sendPerPrefix, LimitPolicy sendPerIp,
-		LimitPolicy sendGlobal, LimitPolicy verifyFailuresPerPhone, LimitPolicy verifyFailuresPerIp,
+public record OtpLimits(NamedLimit sendPerPhone, NamedLimit sendPerPrefix, NamedLimit sendPerIp,
+		NamedLimit sendGlobal, NamedLimit verifyFailuresPerPhone, NamedLimit verifyFailuresPerIp,
 		int prefixSuffixDigits, boolean dryRun, IpOverrides ipOverrides) {
 
 	/** Limit name of the per-phone send limit in answers and metrics. */
@@ -48,26 +48,26 @@ public record OtpLimitPolicies(LimitPolicy sendPerPhone, LimitPolicy sendPerPref
 	public static final List<String> NAMES = List.of(SEND_PER_PHONE, SEND_PER_PREFIX, SEND_PER_IP, SEND_GLOBAL,
 			VERIFY_FAILURES_PER_PHONE, VERIFY_FAILURES_PER_IP);
 
-	public OtpLimitPolicies {
+	public OtpLimits {
 		if (prefixSuffixDigits < NumberRange.MIN_SUFFIX_DIGITS || prefixSuffixDigits > NumberRange.MAX_SUFFIX_DIGITS) {
-			throw new IllegalArgumentException(LimitsProperties.PREFIX + ".prefix-suffix-digits must be from "
+			throw new IllegalArgumentException(OtpLimitsProperties.PREFIX + ".prefix-suffix-digits must be from "
 					+ NumberRange.MIN_SUFFIX_DIGITS + " to " + NumberRange.MAX_SUFFIX_DIGITS + ", was " + prefixSuffixDigits);
 		}
 	}
 
 	/** Builds the policies from bound properties; a non-zero cooldown becomes a 1-per-cooldown phone limit. */
-	public static OtpLimitPolicies from(LimitsProperties properties, Duration resendCooldown) {
+	public static OtpLimits from(OtpLimitsProperties properties, Duration resendCooldown) {
 		List<Limit> perPhone = new ArrayList<>(properties.getSendPerPhone());
 		if (!resendCooldown.isZero() && !resendCooldown.isNegative()) {
 			perPhone.add(new Limit(1, resendCooldown));
 		}
 		Refill refill = properties.getRefill();
-		return new OtpLimitPolicies(new LimitPolicy(SEND_PER_PHONE, perPhone, refill),
-				new LimitPolicy(SEND_PER_PREFIX, properties.getSendPerPrefix(), refill),
-				new LimitPolicy(SEND_PER_IP, properties.getSendPerIp(), refill),
-				new LimitPolicy(SEND_GLOBAL, properties.getSendGlobal(), refill),
-				new LimitPolicy(VERIFY_FAILURES_PER_PHONE, properties.getVerifyFailuresPerPhone(), refill),
-				new LimitPolicy(VERIFY_FAILURES_PER_IP, properties.getVerifyFailuresPerIp(), refill),
+		return new OtpLimits(new NamedLimit(SEND_PER_PHONE, perPhone, refill),
+				new NamedLimit(SEND_PER_PREFIX, properties.getSendPerPrefix(), refill),
+				new NamedLimit(SEND_PER_IP, properties.getSendPerIp(), refill),
+				new NamedLimit(SEND_GLOBAL, properties.getSendGlobal(), refill),
+				new NamedLimit(VERIFY_FAILURES_PER_PHONE, properties.getVerifyFailuresPerPhone(), refill),
+				new NamedLimit(VERIFY_FAILURES_PER_IP, properties.getVerifyFailuresPerIp(), refill),
 				properties.getPrefixSuffixDigits(), properties.isDryRun(),
 				IpOverrides.from(properties.getIpOverrides(), refill));
 	}

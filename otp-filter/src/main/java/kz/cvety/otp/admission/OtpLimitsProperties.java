@@ -21,9 +21,9 @@ import kz.cvety.otp.ratelimit.Refill;
  * The OTP limits ops tune in {@code config/}; each is a list of {@link Limit}s that must all pass.
  * {@code POST /actuator/refresh} applies changes to live buckets without a restart.
  */
-@ConfigurationProperties(LimitsProperties.PREFIX)
+@ConfigurationProperties(OtpLimitsProperties.PREFIX)
 @Validated
-public class LimitsProperties {
+public class OtpLimitsProperties {
 
 	/** Property prefix. */
 	public static final String PREFIX = "cvety.otp.limits";

@@ -11,11 +11,11 @@ import kz.cvety.otp.ratelimit.Limit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class OtpLimitPoliciesTest {
+class OtpLimitsTest {
 
 	@Test
 	void defaultsAreTheSeedFiguresWithDailyCapsAndTheAbuseLimits() {
-		OtpLimitPolicies policies = OtpLimitPolicies.from(new LimitsProperties(), Duration.ZERO);
+		OtpLimits policies = OtpLimits.from(new OtpLimitsProperties(), Duration.ZERO);
 		assertThat(policies.sendPerPhone().limits()).containsExactly(Limit.valueOf("10/1m"));
 		assertThat(policies.sendPerPrefix().limits()).containsExactly(Limit.valueOf("30/1h"));
 		assertThat(policies.prefixSuffixDigits()).isEqualTo(4);
@@ -28,33 +28,33 @@ class OtpLimitPoliciesTest {
 
 	@Test
 	void theRangeOfAPhoneDropsTheConfiguredTrailingDigits() {
-		LimitsProperties properties = new LimitsProperties();
-		assertThat(OtpLimitPolicies.from(properties, Duration.ZERO).rangeOf("+77015550123")).isEqualTo("+7701555");
+		OtpLimitsProperties properties = new OtpLimitsProperties();
+		assertThat(OtpLimits.from(properties, Duration.ZERO).rangeOf("+77015550123")).isEqualTo("+7701555");
 		properties.setPrefixSuffixDigits(2);
-		assertThat(OtpLimitPolicies.from(properties, Duration.ZERO).rangeOf("+77015550123")).isEqualTo("+770155501");
+		assertThat(OtpLimits.from(properties, Duration.ZERO).rangeOf("+77015550123")).isEqualTo("+770155501");
 	}
 
 	@Test
 	void aSuffixLengthOutsideOneToEightIsRefusedNamingTheKey() {
-		LimitsProperties properties = new LimitsProperties();
+		OtpLimitsProperties properties = new OtpLimitsProperties();
 		properties.setPrefixSuffixDigits(9);
-		assertThatThrownBy(() -> OtpLimitPolicies.from(properties, Duration.ZERO))
+		assertThatThrownBy(() -> OtpLimits.from(properties, Duration.ZERO))
 			.isInstanceOf(IllegalArgumentException.class)
 			.hasMessage("cvety.otp.limits.prefix-suffix-digits must be from 1 to 8, was 9");
 	}
 
 	@Test
 	void resendCooldownBecomesOneMorePhoneLimit() {
-		OtpLimitPolicies policies = OtpLimitPolicies.from(new LimitsProperties(), Duration.ofSeconds(30));
+		OtpLimits policies = OtpLimits.from(new OtpLimitsProperties(), Duration.ofSeconds(30));
 		assertThat(policies.sendPerPhone().limits()).containsExactly(Limit.valueOf("10/1m"), Limit.valueOf("1/30s"));
 		assertThat(policies.sendPerPhone().quota()).isEqualTo(1);
 	}
 
 	@Test
 	void everyLimitOfAListIsABandwidthOfOneBucket() {
-		LimitsProperties properties = new LimitsProperties();
+		OtpLimitsProperties properties = new OtpLimitsProperties();
 		properties.setSendPerPhone(List.of(Limit.valueOf("3/1m"), Limit.valueOf("10/1h")));
-		BucketConfiguration configuration = OtpLimitPolicies.from(properties, Duration.ZERO)
+		BucketConfiguration configuration = OtpLimits.from(properties, Duration.ZERO)
 			.sendPerPhone()
 			.bucketConfiguration();
 		assertThat(configuration.getBandwidths()).hasSize(2);
@@ -64,8 +64,8 @@ class OtpLimitPoliciesTest {
 
 	@Test
 	void equalSettingsGiveEqualPolicies() {
-		assertThat(OtpLimitPolicies.from(new LimitsProperties(), Duration.ZERO))
-			.isEqualTo(OtpLimitPolicies.from(new LimitsProperties(), Duration.ZERO));
+		assertThat(OtpLimits.from(new OtpLimitsProperties(), Duration.ZERO))
+			.isEqualTo(OtpLimits.from(new OtpLimitsProperties(), Duration.ZERO));
 	}
 
 }
