@@ -129,7 +129,8 @@ public final class BucketRateLimiter {
 			return manager.builder()
 				// The strategy named here is bucket4j's nearest; UsedTokensInheritance replaces how it carries tokens.
 				.withImplicitConfigurationReplacement(version, TokensInheritanceStrategy.ADDITIVE)
-				.withOptimization(new UsedTokensInheritance(Optimizations.batching()))
+				.withOptimization(new ConfigurationUpfront(configuration,
+						new UsedTokensInheritance(Optimizations.batching())))
 				.build(key, () -> CompletableFuture.completedFuture(configuration));
 		});
 	}

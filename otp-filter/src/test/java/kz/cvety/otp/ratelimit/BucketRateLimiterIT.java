@@ -2,12 +2,16 @@ package kz.cvety.otp.ratelimit;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.bucket4j.TimeMeter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -130,6 +134,33 @@ class BucketRateLimiterIT {
 				.assertNext(decision -> assertThat(decision.allowed()).isTrue())
 				.verifyComplete();
 		}
+	}
+
+	@Test
+	void aNewKeyCostsOneReadAndOneCompareAndSwapAsAKnownOneDoes() {
+		try (StatefulRedisConnection<String, String> connection = client.connect()) {
+			RedisCommands<String, String> commands = connection.sync();
+			commands.configResetstat();
+			take(policy(Refill.GREEDY, "10/1m"), 1);
+			assertThat(calls(commands)).as("a new key").containsEntry("get", 1L).containsEntry("evalsha", 1L);
+
+			commands.configResetstat();
+			take(policy(Refill.GREEDY, "10/1m"), 1);
+			assertThat(calls(commands)).as("a known key").containsEntry("get", 2L).containsEntry("evalsha", 1L);
+		}
+	}
+
+	/** Redis's calls per command since the last stats reset, script-internal ones included. */
+	private static Map<String, Long> calls(RedisCommands<String, String> commands) {
+		Map<String, Long> calls = new HashMap<>();
+		for (String line : commands.info("commandstats").split("\r?\n")) {
+			if (line.startsWith("cmdstat_")) {
+				String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+				String value = line.substring(line.indexOf("calls=") + "calls=".length());
+				calls.put(name, Long.parseLong(value.substring(0, value.indexOf(','))));
+			}
+		}
+		return calls;
 	}
 
 	static NamedLimit policy(Refill refill, String... limits) {
