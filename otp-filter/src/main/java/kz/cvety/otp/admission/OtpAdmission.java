@@ -341,7 +341,7 @@ public final class OtpAdmission {
 			return decide(admitting, phase, answers);
 		}
 		admitting.took(phase, answers);
-		return (failure != null) ? giveBackQuietly(admitting).then(Mono.error(failure))
+		return (failure != null) ? failGivingBack(admitting, failure)
 				: giveBack(admitting.steps, admitting.taken).then(Mono.error(refusal));
 	}
 
@@ -384,7 +384,7 @@ public final class OtpAdmission {
 			Asked answer = answers.get(i);
 			Throwable failure = answer.error();
 			if (failure != null) {
-				return giveBackQuietly(admitting).then(Mono.error(failure));
+				return failGivingBack(admitting, failure);
 			}
 			RateLimitDecision decision = admitting.taken.get(asked + i);
 			this.listener.decided(decision, policies.dryRun());
@@ -414,9 +414,15 @@ public final class OtpAdmission {
 		return Mono.when(refunds);
 	}
 
-	/** On the way to another failure, a refund that fails too must not take that failure's place. */
-	private Mono<Void> giveBackQuietly(Admitting admitting) {
-		return giveBack(admitting.steps, admitting.taken).onErrorResume(ex -> Mono.empty());
+	/**
+	 * Fails with {@code failure} at once and gives the tokens back behind it: the answer to a Redis failure must not
+	 * wait for refunds Redis may not answer either, and a refund that fails must not take the failure's place.
+	 */
+	private Mono<Void> failGivingBack(Admitting admitting, Throwable failure) {
+		return Mono.defer(() -> {
+			giveBack(admitting.steps, admitting.taken).onErrorResume(ex -> Mono.empty()).subscribe();
+			return Mono.error(failure);
+		});
 	}
 
 	private static ProblemException rateLimited(Step step, RateLimitDecision decision,
