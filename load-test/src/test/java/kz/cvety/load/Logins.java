@@ -63,7 +63,15 @@ final class Logins {
 
 	/** One login of the fed customer, as group {@link #LOGIN}; reads the code from {@code sink}. */
 	static ChainBuilder login(SmsSink sink, Duration minThink, Duration maxThink) {
-		return group(LOGIN).on(exec(http("request-otp").post("/api/auth/request-otp")
+		return login(LOGIN, "", sink, minThink, maxThink);
+	}
+
+	/**
+	 * One login of the fed customer, as group {@code group}, against {@code baseUrl} (empty: the protocol's base
+	 * URL); reads the code from {@code sink}.
+	 */
+	static ChainBuilder login(String group, String baseUrl, SmsSink sink, Duration minThink, Duration maxThink) {
+		return group(group).on(exec(http("request-otp").post(baseUrl + "/api/auth/request-otp")
 			.header("X-Forwarded-For", "#{ip}")
 			.body(StringBody("{\"phone\":\"#{typed}\"}"))
 			.asJson()
@@ -72,7 +80,7 @@ final class Logins {
 			// The customer reads the SMS and types the code.
 			.pause(minThink, maxThink)
 			.exec(session -> session.set("code", sink.lastCode(session.getString("phone")).orElse(NO_CODE)))
-			.exec(http("verify-otp").post("/api/auth/verify-otp")
+			.exec(http("verify-otp").post(baseUrl + "/api/auth/verify-otp")
 				.header("X-Forwarded-For", "#{ip}")
 				.body(StringBody("{\"phone\":\"#{phone}\",\"otp_code\":\"#{code}\"}"))
 				.asJson()
