@@ -496,7 +496,7 @@ measure() { # row round [duration [extra key=value facts]]
 # COLD_LOAD (in wrk runs of COLD_WINDOW, each with phones of its own), measured again for COLD_WINDOW
 # (cold-loaded), stopped.
 measure_cold() { # round
-  local name=gateway-cold launched ready_ms left segment
+  local name=gateway-cold launched ready left segment
   ((ROUNDS > 1)) && name="gateway-cold-round$1"
   start_gateway "$name"
   COLD_PID=$STARTED_PID
@@ -504,9 +504,9 @@ measure_cold() { # round
   launched=$(date +%s%N)
   log "started a fresh gateway instance :${COLD_URL##*:} (pid $COLD_PID) for the cold-start rows"
   wait_until_up "$COLD_PID" "$COLD_URL" /actuator/health/readiness "$name"
-  ready_ms=$((($(date +%s%N) - launched) / 1000000))
-  log "its readiness was UP $ready_ms ms after launch"
-  measure cold-start "$1" "$COLD_WINDOW" "ready_ms=$ready_ms"
+  ready=$(date +%s%N)
+  log "its readiness was UP $(((ready - launched) / 1000000)) ms after launch"
+  measure cold-start "$1" "$COLD_WINDOW" "ns_launched=$launched ns_ready=$ready"
   log "keeping it under the same load for $COLD_LOAD"
   left=$(seconds_of "$COLD_LOAD")
   while ((left > 0)); do

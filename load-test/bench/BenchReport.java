@@ -179,11 +179,11 @@ public final class BenchReport {
 		if (cold == null || loaded == null) {
 			return "";
 		}
-		String ready = (cold.readyMs() < 0) ? "-" : fixed(cold.readyMs() / 1000.0, 1);
-		return String.format("%nFresh instance: readiness UP %s s after launch (its warm-up included); measured for %s at once,"
-				+ " then %s more%n  of the same load, then %s again: %s -> %s req/s, p99 %s -> %s ms%n", ready,
-				run.textOr("cold_window", "?"), run.textOr("cold_load", "?"), run.textOr("cold_window", "?"),
-				fixed(cold.rps(), 0), fixed(loaded.rps(), 0), cold.p99Ms(), loaded.p99Ms());
+		return String.format("%nFresh instance: readiness UP %s s after launch (its warm-up included), wrk started %s ms"
+				+ " after that;%n  measured for %s, then %s more of the same load, then %s again: %s -> %s req/s,"
+				+ " p99 %s -> %s ms%n", cold.readyAfterLaunch(), cold.wrkAfterReady(), run.textOr("cold_window", "?"),
+				run.textOr("cold_load", "?"), run.textOr("cold_window", "?"), fixed(cold.rps(), 0),
+				fixed(loaded.rps(), 0), cold.p99Ms(), loaded.p99Ms());
 	}
 
 	/**
@@ -399,7 +399,7 @@ public final class BenchReport {
 	record Measured(Row row, int round, double rps, long requests, String p50Ms, String p99Ms, long s2xx, long s429,
 			long sother, long socketErrors, long failOpen, String gatewayCpu, String jit, String redisCommands,
 			String redisCpu, String heap, String gc, String othersCpu, String redisBreakdown, long s5xx,
-			List<Long> answersByThread, long readyMs) {
+			List<Long> answersByThread, String readyAfterLaunch, String wrkAfterReady) {
 
 		static Measured of(Row row, Facts facts, Path dir, long hz, int cores) throws IOException {
 			long requests = facts.integer("requests");
@@ -453,7 +453,17 @@ public final class BenchReport {
 					facts.delta("fail_open"), gatewayCpu, jit, fixed(commands / n, 2), redisCpu, heap,
 					fixed((facts.number("gc_s_after") - facts.number("gc_s_before")) * 1000, 0),
 					fixed(100 * others / (elapsed * cores), 0), breakdown.toString(), facts.integerOr("s5xx", -1),
-					answersByThread(facts.textOr("answers_by_thread", "")), facts.integerOr("ready_ms", -1));
+					answersByThread(facts.textOr("answers_by_thread", "")),
+					between(facts.integerOr("ns_launched", -1), facts.integerOr("ns_ready", -1), 1e9, 1),
+					between(facts.integerOr("ns_ready", -1), facts.integer("ns_before"), 1e6, 0));
+		}
+
+		/**
+		 * The time from {@code earlier} to {@code later} (nanosecond timestamps) in units of {@code unit}
+		 * nanoseconds, or "-" if either is missing.
+		 */
+		private static String between(long earlier, long later, double unit, int places) {
+			return (later < 0 || earlier < 0) ? "-" : fixed((later - earlier) / unit, places);
 		}
 
 		private static List<Long> answersByThread(String list) {
