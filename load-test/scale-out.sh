@@ -138,8 +138,8 @@ if [[ -n $report && -d $report ]]; then
   cp -r "$report" "$OUT/gatling-report"
   log "Gatling's report: $OUT/gatling-report/index.html"
 fi
-# The run's global line: "> request count | total | OK | KO".
-failed=$(awk -F'|' '/^> request count / {gsub(/[ ,]/, "", $4); print $4}' "$OUT/gatling.log" | tail -1)
+# The run's global line: "> request count | total | OK | KO", where Gatling writes no KO as "-".
+failed=$(awk -F'|' '/^> request count / {gsub(/[ ,]/, "", $4); print ($4 == "-") ? 0 : $4}' "$OUT/gatling.log" | tail -1)
 second=$(sed -n 's/^LoginWave: scale-out: .* \([0-9]*\) on the second$/\1/p' "$OUT/gatling.log" | head -1)
 [[ -n $failed ]] || die "FAILED: no Gatling results (see $OUT/gatling.log)"
 ((failed == 0)) || die "FAILED: $failed failed requests (see $OUT/gatling.log)"
