@@ -9,7 +9,9 @@
 # (same threads, connections and duration for all): the backend direct, the plain proxied route, Spring Cloud
 # Gateway's RequestRateLimiter with its RedisRateLimiter and with its Bucket4jRateLimiter, our RateLimit route,
 # request-otp admitted (random phones; again with a client IP of its own per request; and with a phone never
-# used before in the run), request-otp refused (one phone hammered) and verify-otp with wrong codes. Writes each measured row's raw figures to measurements.txt in the results folder,
+# used before in the run), request-otp refused (one phone hammered) and verify-otp with wrong codes; then the
+# new-phone load on two gateway instances sharing the Redis, and on a freshly started instance from the moment it
+# reports readiness. Writes each measured row's raw figures to measurements.txt in the results folder,
 # prints the report that load-test/bench/BenchReport.java makes of them (one table and the throughput ratios
 # against their targets), and stops everything it started. Installs nothing.
 # The report of a finished run again: java load-test/bench/BenchReport.java load-test/results/bench-<time>
@@ -23,7 +25,14 @@
 #                          round by req/s, with the range of req/s over the rounds (noise on a shared machine)
 #   BENCH_ROWS=all         or a comma list of row names
 #                          (backend,plain,scg,scg-bucket4j,limited,admitted,admitted-ips,admitted-new,refused,
-#                          verify)
+#                          verify,two-instances,cold-start); the new rows alone, with the row they are compared
+#                          with: BENCH_ROWS=admitted-new,two-instances,cold-start
+#                          two-instances: the new-phone load (one client IP) on the gateway and a second instance
+#                          on the same Redis, one wrk whose threads alternate between them (at least 2 threads)
+#                          cold-start: a gateway started fresh for the row, measured for BENCH_COLD_WINDOW from the
+#                          moment its readiness is UP, kept under the same load for BENCH_COLD_LOAD, then
+#                          measured again for BENCH_COLD_WINDOW (reported as two rows); never warmed up
+#   BENCH_COLD_WINDOW=10s  measured time of both cold-start rows   BENCH_COLD_LOAD=60s  load between them
 #   BENCH_JAVA_OPTS="-Xms512m -Xmx512m"                   JVM options of the gateway
 #   BENCH_TRACING=off      on: the shipped tracing defaults (sampling 0.1, context propagation auto, no OTLP
 #                          endpoint); off: tracing switched off (management.tracing.export.enabled=false, sampling 0,
@@ -47,6 +56,8 @@ JIT_SETTLED=${BENCH_JIT_SETTLED:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
 ROWS=${BENCH_ROWS:-all}
+COLD_WINDOW=${BENCH_COLD_WINDOW:-10s}
+COLD_LOAD=${BENCH_COLD_LOAD:-60s}
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms512m -Xmx512m}
 TRACING=${BENCH_TRACING:-off}
 case $TRACING in
@@ -64,7 +75,8 @@ export BENCH_LUA=$ROOT/load-test/bench/bench.lua
 EMBEDDED_REDIS_JAR=${BENCH_EMBEDDED_REDIS_JAR:-$HOME/.m2/repository/com/github/codemonstur/embedded-redis/1.4.4/embedded-redis-1.4.4.jar}
 EMBEDDED_REDIS_BINARY=redis-server-6.2.6-v5-linux-amd64
 
-ALL_ROWS=(backend plain scg scg-bucket4j limited admitted admitted-ips admitted-new refused verify)
+ALL_ROWS=(backend plain scg scg-bucket4j limited admitted admitted-ips admitted-new refused verify two-instances
+  cold-start)
 REPORT=$ROOT/load-test/bench/BenchReport.java
 
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -93,6 +105,17 @@ if [[ -n $ASPROF ]] && [[ ! -x $ASPROF ]]; then die "BENCH_ASPROF=$ASPROF is not
 [[ $ROWS == all ]] && ROWS=$(IFS=,; echo "${ALL_ROWS[*]}")
 IFS=, read -r -a SELECTED <<<"$ROWS"
 for row in "${SELECTED[@]}"; do [[ " ${ALL_ROWS[*]} " == *" $row "* ]] || die "unknown row '$row' (rows: ${ALL_ROWS[*]})"; done
+selected() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
+# A duration as wrk takes it (10s, 2m) in whole seconds.
+seconds_of() {
+  case $1 in
+    *m) echo $((${1%m} * 60)) ;;
+    *s) echo "${1%s}" ;;
+    *) echo "$1" ;;
+  esac
+}
+[[ $(seconds_of "$COLD_WINDOW") =~ ^[1-9][0-9]*$ ]] || die "BENCH_COLD_WINDOW must be seconds or minutes (10s), was $COLD_WINDOW"
+[[ $(seconds_of "$COLD_LOAD") =~ ^[0-9]+$ ]] || die "BENCH_COLD_LOAD must be seconds or minutes (60s), was $COLD_LOAD"
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -195,43 +218,103 @@ wait_for_port "$NGINX_PORT" 10 "nginx"
 NGINX_WORKER_PID=$(pgrep -P "$NGINX_PID" | head -1)
 
 # --- the gateway -------------------------------------------------------------------------------------------------
-GATEWAY_PORT=$(free_port)
-GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
-# Started from the repository root, so ./config/ (with the bench profile) is read as it is now.
-# shellcheck disable=SC2086
-(cd "$ROOT" && exec java $JAVA_OPTS -jar "$JAR" --spring.profiles.active=bench --server.port="$GATEWAY_PORT" \
-  --spring.data.redis.url="redis://127.0.0.1:$REDIS_PORT" --bench.backend-url="http://127.0.0.1:$NGINX_PORT" \
-  ${TRACING_ARGS[@]+"${TRACING_ARGS[@]}"} >"$OUT/gateway.log" 2>&1) &
-GATEWAY_PID=$!
-PIDS+=("$GATEWAY_PID")
-log "Redis :$REDIS_PORT ($("$REDIS_SERVER" --version | awk '{print $3}')), nginx :$NGINX_PORT, gateway :$GATEWAY_PORT (pid $GATEWAY_PID); results in $OUT"
-for i in $(seq 1 120); do
-  if curl -sf "$GATEWAY_URL/actuator/health" 2>/dev/null | grep -q '"status":"UP"'; then break; fi
-  kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited; see $OUT/gateway.log"
-  ((i == 120)) && die "the gateway was not healthy within 120 s; see $OUT/gateway.log"
-  sleep 1
-done
+# One gateway instance on the run's Redis and nginx, its console in $OUT/<name>.log; sets STARTED_PID and
+# STARTED_URL. Started from the repository root, so ./config/ (with the bench profile) is read as it is now.
+start_gateway() { # name
+  local port
+  port=$(free_port)
+  # shellcheck disable=SC2086
+  (cd "$ROOT" && exec java $JAVA_OPTS -jar "$JAR" --spring.profiles.active=bench --server.port="$port" \
+    --spring.data.redis.url="redis://127.0.0.1:$REDIS_PORT" --bench.backend-url="http://127.0.0.1:$NGINX_PORT" \
+    ${TRACING_ARGS[@]+"${TRACING_ARGS[@]}"} >"$OUT/$1.log" 2>&1) &
+  STARTED_PID=$!
+  STARTED_URL=http://127.0.0.1:$port
+  PIDS+=("$STARTED_PID")
+}
+
+# Polls a health endpoint every 0.1 s until it says UP (the actuator answers 200 then, 503 otherwise).
+wait_until_up() { # pid url health-path log-name
+  local i
+  for ((i = 1; i <= 1800; i++)); do
+    if curl -sf -o /dev/null "$2$3" 2>/dev/null; then return 0; fi
+    kill -0 "$1" 2>/dev/null || die "the gateway exited; see $OUT/$4.log"
+    sleep 0.1
+  done
+  die "the gateway was not UP at $3 within 180 s; see $OUT/$4.log"
+}
+
+stop_gateway() { # pid
+  local pid=$1 kept=() p
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
+}
+
+start_gateway gateway
+GATEWAY_PID=$STARTED_PID
+GATEWAY_URL=$STARTED_URL
+log "Redis :$REDIS_PORT ($("$REDIS_SERVER" --version | awk '{print $3}')), nginx :$NGINX_PORT, gateway :${GATEWAY_URL##*:} (pid $GATEWAY_PID); results in $OUT"
+wait_until_up "$GATEWAY_PID" "$GATEWAY_URL" /actuator/health gateway
+SECOND_PID=""
+SECOND_URL=""
+if selected two-instances; then
+  # The second instance of the two-instance row, on the same Redis: warmed up and measured with that row only.
+  # Started once the first is up, so the two start-ups do not share the cores.
+  start_gateway gateway-2
+  SECOND_PID=$STARTED_PID
+  SECOND_URL=$STARTED_URL
+  log "second gateway instance :${SECOND_URL##*:} (pid $SECOND_PID) for the two-instance row"
+  wait_until_up "$SECOND_PID" "$SECOND_URL" /actuator/health gateway-2
+fi
+# The instance the cold-start rows run on; started by measure_cold, one per round.
+COLD_PID=""
+COLD_URL=""
 
 # --- measuring -------------------------------------------------------------------------------------------------
+# The gateway instances a row runs on (the gateway's columns add theirs up): ROW_PIDS and ROW_URLS.
+ROW_PIDS=("$GATEWAY_PID")
+ROW_URLS=("$GATEWAY_URL")
+row_gateways() { # row
+  case $1 in
+    two-instances) ROW_PIDS=("$GATEWAY_PID" "$SECOND_PID") ROW_URLS=("$GATEWAY_URL" "$SECOND_URL") ;;
+    cold-start | cold-loaded) ROW_PIDS=("$COLD_PID") ROW_URLS=("$COLD_URL") ;;
+    *) ROW_PIDS=("$GATEWAY_PID") ROW_URLS=("$GATEWAY_URL") ;;
+  esac
+}
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# CPU ticks of the gateway's JIT compiler threads (C1, C2).
+gateway_ticks() {
+  local pid total=0
+  for pid in "${ROW_PIDS[@]}"; do total=$((total + $(cpu_ticks "$pid"))); done
+  echo "$total"
+}
+# CPU ticks of the row's gateways' JIT compiler threads (C1, C2).
 jit_ticks() {
-  local task comm total=0 ticks
-  for task in /proc/"$GATEWAY_PID"/task/*; do
-    read -r comm <"$task/comm" 2>/dev/null || continue
-    if [[ $comm == C[12]\ CompilerThre* ]]; then
-      ticks=$(awk '{print $14 + $15}' "$task/stat" 2>/dev/null || echo 0)
-      total=$((total + ticks))
-    fi
+  local pid task comm total=0 ticks
+  for pid in "${ROW_PIDS[@]}"; do
+    for task in /proc/"$pid"/task/*; do
+      read -r comm <"$task/comm" 2>/dev/null || continue
+      if [[ $comm == C[12]\ CompilerThre* ]]; then
+        ticks=$(awk '{print $14 + $15}' "$task/stat" 2>/dev/null || echo 0)
+        total=$((total + ticks))
+      fi
+    done
   done
   echo "$total"
 }
+# The row's gateways' Prometheus scrapes, one after another.
+prometheus() {
+  local url
+  for url in "${ROW_URLS[@]}"; do curl -sf "$url/actuator/prometheus"; done
+}
 heap_used_mib() {
-  curl -sf "$GATEWAY_URL/actuator/prometheus" | awk '/^jvm_memory_used_bytes\{.*area="heap"/ {sum += $NF} END {printf "%.0f", sum / 1048576}'
+  prometheus | awk '/^jvm_memory_used_bytes\{.*area="heap"/ {sum += $NF} END {printf "%.0f", sum / 1048576}'
 }
 failed_open_count() {
-  curl -sf "$GATEWAY_URL/actuator/prometheus" | awk '/^cvety_otp_limit_decisions_total\{.*outcome="failed_open"/ {sum += $NF} END {printf "%.0f", sum}'
+  prometheus | awk '/^cvety_otp_limit_decisions_total\{.*outcome="failed_open"/ {sum += $NF} END {printf "%.0f", sum}'
 }
 # Busy CPU ticks of the whole machine (all cores), to tell how much other processes took during a row.
 machine_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
@@ -245,7 +328,7 @@ children_cpu_seconds() {
     printf "%.3f", s }' "$OUT/times.txt")
 }
 gc_pause_seconds() {
-  curl -sf "$GATEWAY_URL/actuator/prometheus" | awk '/^jvm_gc_pause_seconds_sum/ {sum += $NF} END {printf "%.3f", sum}'
+  prometheus | awk '/^jvm_gc_pause_seconds_sum/ {sum += $NF} END {printf "%.3f", sum}'
 }
 
 url_of() {
@@ -255,7 +338,8 @@ url_of() {
     scg) echo "$GATEWAY_URL/bench/scg/item" ;;
     scg-bucket4j) echo "$GATEWAY_URL/bench/scg-bucket4j/item" ;;
     limited) echo "$GATEWAY_URL/bench/limited/item" ;;
-    admitted | admitted-ips | admitted-new | refused) echo "$GATEWAY_URL/api/auth/request-otp" ;;
+    admitted | admitted-ips | admitted-new | refused | two-instances) echo "$GATEWAY_URL/api/auth/request-otp" ;;
+    cold-start | cold-loaded) echo "$COLD_URL/api/auth/request-otp" ;;
     verify) echo "$GATEWAY_URL/api/auth/verify-otp" ;;
   esac
 }
@@ -263,21 +347,29 @@ mode_of() {
   case $1 in
     admitted) echo send-random ;;
     admitted-ips) echo send-random-ips ;;
-    admitted-new) echo send-new ;;
+    admitted-new | two-instances | cold-start | cold-loaded) echo send-new ;;
     refused) echo send-one ;;
     verify) echo verify-wrong ;;
     *) echo get ;;
   esac
 }
 
+# wrk threads of a row: the two-instance row needs an even count, its threads alternating between the instances.
+threads_of() { # row
+  if [[ $1 == two-instances ]]; then echo $(((THREADS + 1) / 2 * 2)); else echo "$THREADS"; fi
+}
+
 NEW_PHONE_RUNS=0
 run_wrk() { # row duration output
-  # Each run of the new-phone row starts in a block of numbers no earlier run of it used.
-  if [[ $1 == admitted-new ]]; then
+  local second=""
+  # Each run of a new-phone row starts in a block of numbers no earlier run of any of them used.
+  if [[ $(mode_of "$1") == send-new ]]; then
     NEW_PHONE_RUNS=$((NEW_PHONE_RUNS + 1))
     export BENCH_NEW_PHONE_BLOCK=$NEW_PHONE_RUNS
   fi
-  BENCH_MODE=$(mode_of "$1") wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -s "$BENCH_LUA" "$(url_of "$1")" >"$3" 2>&1
+  [[ $1 == two-instances ]] && second=${SECOND_URL#http://}
+  BENCH_SECOND_ADDR=$second BENCH_MODE=$(mode_of "$1") wrk -t"$(threads_of "$1")" -c"$CONNECTIONS" -d"$2" --latency \
+    -s "$BENCH_LUA" "$(url_of "$1")" >"$3" 2>&1
 }
 
 # One request per row first, so a broken setup stops here rather than measuring error pages.
@@ -287,36 +379,47 @@ smoke() { # row -> HTTP status
     admitted) body=(-H 'Content-Type: application/json' -d '{"phone":"+77010999999"}') ;;
     admitted-ips) body=(-H 'Content-Type: application/json' -H 'X-Forwarded-For: 100.64.0.1' -d '{"phone":"+77011999999"}') ;;
     admitted-new) body=(-H 'Content-Type: application/json' -d '{"phone":"+77029999999"}') ;;
+    two-instances) body=(-H 'Content-Type: application/json' -d '{"phone":"+77029999998"}') ;;
     verify) body=(-H 'Content-Type: application/json' -d '{"phone":"+77010999998","otp_code":"000000"}') ;;
   esac
   curl -s -o "$OUT/smoke-$1.txt" -w '%{http_code}' "${body[@]}" "$(url_of "$1")"
 }
 for row in "${SELECTED[@]}"; do
   case $row in
-    refused) continue ;;
+    refused | cold-start) continue ;;
     verify) expected=401 ;;
     *) expected=200 ;;
   esac
   status=$(smoke "$row")
   [[ $status == "$expected" ]] || die "smoke test of $row ($(url_of "$row")) answered $status, expected $expected: $(head -c 300 "$OUT/smoke-$row.txt")"
 done
+if [[ -n $SECOND_URL ]]; then
+  status=$(curl -s -o "$OUT/smoke-gateway-2.txt" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d '{"phone":"+77029999997"}' "$SECOND_URL/api/auth/request-otp")
+  [[ $status == 200 ]] || die "smoke test of the second instance answered $status: $(head -c 300 "$OUT/smoke-gateway-2.txt")"
+fi
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # Warm-up passes over all rows until the JIT has (nearly) caught up: on 2 shared cores one C2 thread takes
-# minutes to compile the gateway's hot paths, and a row measured while C2 still works pays for it.
-pass=1
-while :; do
-  log "warm-up pass $pass: $WARMUP per row (${SELECTED[*]})"
+# minutes to compile the gateway's hot paths, and a row measured while C2 still works pays for it. The
+# cold-start rows are never warmed up: their instance starts when they are measured.
+WARMED=()
+for row in "${SELECTED[@]}"; do [[ $row == cold-start ]] || WARMED+=("$row"); done
+ROW_PIDS=("$GATEWAY_PID" ${SECOND_PID:+"$SECOND_PID"})
+pass=0
+jit_share=0
+while ((${#WARMED[@]})); do
+  pass=$((pass + 1))
+  log "warm-up pass $pass: $WARMUP per row (${WARMED[*]})"
   jit_before=$(jit_ticks)
   started=$(date +%s.%N)
-  for row in "${SELECTED[@]}"; do
+  for row in "${WARMED[@]}"; do
     run_wrk "$row" "$WARMUP" "$OUT/warmup-$row.txt"
   done
   jit_share=$(awk -v t=$(($(jit_ticks) - jit_before)) -v hz="$CLK_TCK" -v a="$started" -v b="$(date +%s.%N)" \
     'BEGIN {printf "%.0f", 100 * t / hz / (b - a)}')
   log "JIT compiler threads used $jit_share% of one core during warm-up pass $pass"
   ((jit_share <= JIT_SETTLED || pass >= WARMUP_PASSES)) && break
-  pass=$((pass + 1))
 done
 
 # A row that made Redis time out leaves the gateway's Redis (or SMS) circuit open; Resilience4j half-opens it
@@ -324,8 +427,8 @@ done
 # then. So when a circuit is open, wait that long: the next row's first calls then probe it, and one row's
 # collapse does not count against the next.
 wait_for_closed_circuits() { # row
-  local health
-  health=$(curl -s "$GATEWAY_URL/actuator/health" || true)
+  local health url
+  health=$(for url in "${ROW_URLS[@]}"; do curl -s "$url/actuator/health" || true; done)
   if [[ $health == *'"sms":{"status":"DOWN"'* ]]; then
     log "the gateway's SMS circuit is open before $1; waiting 31 s for it to half-open"
     sleep 31
@@ -337,7 +440,7 @@ wait_for_closed_circuits() { # row
 
 # CPU ticks of the processes a row runs on, and of the whole machine: "<name>_<suffix>=<ticks>" pairs.
 tick_counters() { # suffix
-  echo "gw_ticks_$1=$(cpu_ticks "$GATEWAY_PID") jit_ticks_$1=$(jit_ticks) redis_ticks_$1=$(cpu_ticks "$REDIS_PID")" \
+  echo "gw_ticks_$1=$(gateway_ticks) jit_ticks_$1=$(jit_ticks) redis_ticks_$1=$(cpu_ticks "$REDIS_PID")" \
     "nginx_ticks_$1=$(cpu_ticks "$NGINX_WORKER_PID") busy_ticks_$1=$(machine_busy_ticks)"
 }
 
@@ -345,12 +448,15 @@ tick_counters() { # suffix
 # (key=value pairs; BenchReport.java reads them), with wrk's output and Redis's commandstats beside it.
 MEASUREMENTS=$OUT/measurements.txt
 : >"$MEASUREMENTS"
-measure() { # row round
-  local row=$1 name="$1" result before after started finished bench
+# The gateway columns add up the row's instances; JFR and async-profiler record the first of them.
+measure() { # row round [duration [extra key=value facts]]
+  local row=$1 name="$1" duration=${3:-$DURATION} result before after started finished bench
   ((ROUNDS > 1)) && name="$1-round$2"
   result=$OUT/$name.txt
+  row_gateways "$row"
+  local GATEWAY_PID=${ROW_PIDS[0]}
   wait_for_closed_circuits "$name"
-  log "measuring $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION $(url_of "$row") (BENCH_MODE=$(mode_of "$row"))"
+  log "measuring $name: wrk -t$(threads_of "$row") -c$CONNECTIONS -d$duration $(url_of "$row") (BENCH_MODE=$(mode_of "$row"))"
   redis CONFIG RESETSTAT >/dev/null
   if [[ -n $JFR ]]; then
     jcmd "$GATEWAY_PID" JFR.start name="$name" settings=profile filename="$OUT/$name.jfr" >/dev/null
@@ -366,7 +472,7 @@ measure() { # row round
   children_cpu_seconds
   before+=" wrk_cpu_s_before=$CHILDREN_CPU"
   started=$(date +%s%N)
-  run_wrk "$row" "$DURATION" "$result"
+  run_wrk "$row" "$duration" "$result"
   finished=$(date +%s%N)
   children_cpu_seconds
   after="wrk_cpu_s_after=$CHILDREN_CPU $(tick_counters after)"
@@ -381,12 +487,42 @@ measure() { # row round
   after+=" gc_s_after=$(gc_pause_seconds) fail_open_after=$(failed_open_count) heap_mib=$(heap_used_mib)"
   bench=$(sed -n 's/^BENCH //p' "$result")
   [[ -n $bench ]] || die "wrk gave no result for $name; see $result"
-  echo "row=$row round=$2 file=$name $bench ns_before=$started ns_after=$finished $before $after" >>"$MEASUREMENTS"
+  echo "row=$row round=$2 file=$name $bench ns_before=$started ns_after=$finished $before $after${4:+ $4}" \
+    >>"$MEASUREMENTS"
+}
+
+# The cold-start rows, on one instance started for them: launched, polled until its readiness is UP (it warms
+# its OTP paths up before that), measured at once for COLD_WINDOW (cold-start), kept under the same load for
+# COLD_LOAD (in wrk runs of COLD_WINDOW, each with phones of its own), measured again for COLD_WINDOW
+# (cold-loaded), stopped.
+measure_cold() { # round
+  local name=gateway-cold launched ready left segment
+  ((ROUNDS > 1)) && name="gateway-cold-round$1"
+  start_gateway "$name"
+  COLD_PID=$STARTED_PID
+  COLD_URL=$STARTED_URL
+  launched=$(date +%s%N)
+  log "started a fresh gateway instance :${COLD_URL##*:} (pid $COLD_PID) for the cold-start rows"
+  wait_until_up "$COLD_PID" "$COLD_URL" /actuator/health/readiness "$name"
+  ready=$(date +%s%N)
+  log "its readiness was UP $(((ready - launched) / 1000000)) ms after launch"
+  measure cold-start "$1" "$COLD_WINDOW" "ns_launched=$launched ns_ready=$ready"
+  log "keeping it under the same load for $COLD_LOAD"
+  left=$(seconds_of "$COLD_LOAD")
+  while ((left > 0)); do
+    segment=$(seconds_of "$COLD_WINDOW")
+    ((segment > left)) && segment=$left
+    run_wrk cold-loaded "${segment}s" "$OUT/$name-load.txt"
+    grep -q '^BENCH ' "$OUT/$name-load.txt" || die "wrk gave no result while loading the cold instance; see $OUT/$name-load.txt"
+    left=$((left - segment))
+  done
+  measure cold-loaded "$1" "$COLD_WINDOW"
+  stop_gateway "$COLD_PID"
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do
   for row in "${SELECTED[@]}"; do
-    measure "$row" "$round"
+    if [[ $row == cold-start ]]; then measure_cold "$round"; else measure "$row" "$round"; fi
   done
 done
 
@@ -402,13 +538,15 @@ done
   echo "warmup=$WARMUP"
   echo "warmup_passes=$pass"
   echo "warmup_jit_percent=$jit_share"
+  echo "cold_window=$COLD_WINDOW"
+  echo "cold_load=$COLD_LOAD"
   echo "java_opts=$JAVA_OPTS"
   echo "tracing=$TRACING"
   echo "jfr=$JFR"
   echo "load_before=$LOAD_BEFORE"
   echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "vmhwm_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$GATEWAY_PID/status")"
-  echo "log_lines=$(wc -l <"$OUT/gateway.log")"
-  echo "log_warn_error=$(grep -cE ' (WARN|ERROR) ' "$OUT/gateway.log" || true)"
+  echo "log_lines=$(cat "$OUT"/gateway*.log | wc -l)"
+  echo "log_warn_error=$(cat "$OUT"/gateway*.log | grep -cE ' (WARN|ERROR) ' || true)"
 } >"$OUT/run.txt"
 java "$REPORT" "$OUT" | tee "$OUT/summary.txt"

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +31,10 @@ public final class BenchReport {
 			new Row("admitted-ips", "request-otp admitted, IPs", true, Answers.SUCCESS),
 			new Row("admitted-new", "request-otp, new phones", true, Answers.SUCCESS),
 			new Row("refused", "request-otp refused", true, Answers.SUCCESS_OR_REFUSED),
-			new Row("verify", "verify-otp wrong codes", true, Answers.ANY));
+			new Row("verify", "verify-otp wrong codes", true, Answers.ANY),
+			new Row("two-instances", "new phones, two instances", true, Answers.SUCCESS),
+			new Row("cold-start", "fresh instance, at ready", true, Answers.SUCCESS),
+			new Row("cold-loaded", "fresh instance, loaded", true, Answers.SUCCESS));
 
 	/** Throughput ratios of two rows: met when at or above the target, or printed for reference only. */
 	static final List<Ratio> RATIOS = List.of(
@@ -41,9 +45,12 @@ public final class BenchReport {
 			Ratio.target("  the same, a client IP per request", "admitted-ips", "scg", "1.1"),
 			Ratio.target("  a new phone on every request", "admitted-new", "scg", "1.0"),
 			Ratio.target("verify-otp wrong codes / SCG route", "verify", "scg", "0.8"),
+			Ratio.target("readiness: at ready / loaded", "cold-start", "cold-loaded", "0.7"),
 			Ratio.reference("SCG RedisRateLimiter / plain route", "scg", "plain", "about 0.50 on 2 cores"),
 			Ratio.reference("SCG Bucket4jRateLimiter / RedisRateLimiter", "scg-bucket4j", "scg",
-					"bucket4j's own cost"));
+					"bucket4j's own cost"),
+			Ratio.reference("two instances / one, new phones", "two-instances", "admitted-new",
+					"both on this machine's cores"));
 
 	/** The table's columns: two header lines and a width; the first is left-aligned, the others right-aligned. */
 	private static final List<Column> COLUMNS = List.of(new Column("row", "", 26), new Column("req/s", "", 7),
@@ -61,6 +68,7 @@ public final class BenchReport {
 			Redis cmds/req: INFO commandstats (script-internal commands included) per request. heap: used after the row.
 			GC: pause time during the row. others CPU %%: the machine's CPU used by processes other than the gateway, Redis,
 			nginx and wrk during the row, in %% of all %d cores (noise from other work on a shared machine).
+			Rows on two instances add up both instances' gateway columns (CPU, JIT, heap, GC).
 			""";
 
 	private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
@@ -141,6 +149,8 @@ public final class BenchReport {
 				out.append(String.format("  %-36s %5s  (reference: %s)\n", ratio.label(), value, ratio.note()));
 			}
 		}
+		out.append(coldStart(median, run));
+		out.append(twoInstances(median));
 		out.append('\n');
 		out.append("Redis commands per request (script-internal commands included):\n");
 		for (Measured m : median.values()) {
@@ -157,6 +167,46 @@ public final class BenchReport {
 		}
 		out.append("Raw wrk output, Redis commandstats and the gateway log: " + dir + "\n");
 		return out.toString();
+	}
+
+	/**
+	 * The fresh instance's two rows side by side: when its readiness was UP, req/s in its first window and after
+	 * the load; empty when they were not measured.
+	 */
+	private static String coldStart(Map<String, Measured> median, Facts run) {
+		Measured cold = median.get("cold-start");
+		Measured loaded = median.get("cold-loaded");
+		if (cold == null || loaded == null) {
+			return "";
+		}
+		return String.format("%nFresh instance: readiness UP %s s after launch (its warm-up included), wrk started %s ms"
+				+ " after that;%n  measured for %s, then %s more of the same load, then %s again: %s -> %s req/s,"
+				+ " p99 %s -> %s ms%n", cold.readyAfterLaunch(), cold.wrkAfterReady(), run.textOr("cold_window", "?"),
+				run.textOr("cold_load", "?"), run.textOr("cold_window", "?"), fixed(cold.rps(), 0),
+				fixed(loaded.rps(), 0), cold.p99Ms(), loaded.p99Ms());
+	}
+
+	/**
+	 * The two-instance row: each instance's share of the answers, its 5xx answers (there must be none), and its
+	 * Redis commands per request against one instance's; empty when it was not measured.
+	 */
+	private static String twoInstances(Map<String, Measured> median) {
+		Measured two = median.get("two-instances");
+		if (two == null) {
+			return "";
+		}
+		long[] perInstance = new long[2];
+		for (int i = 0; i < two.answersByThread().size(); i++) {
+			// wrk's odd-numbered threads drive the first instance, its even-numbered threads the second.
+			perInstance[i % 2] += two.answersByThread().get(i);
+		}
+		Measured one = median.get("admitted-new");
+		String fiveXx = (two.s5xx() < 0) ? "not counted" : Long.toString(two.s5xx());
+		String verdict = (two.s5xx() < 0) ? "not measured" : (two.s5xx() == 0) ? "met" : "MISSED";
+		return String.format("%nTwo instances on one Redis: %s req/s together (answers: %d from the first, %d from the"
+				+ " second);%n  5xx answers %s, target 0: %s; Redis commands per request %s (one instance: %s)%n",
+				fixed(two.rps(), 0), perInstance[0], perInstance[1], fiveXx, verdict, two.redisCommands(),
+				(one == null) ? "not measured" : one.redisCommands());
 	}
 
 	private static String tableLine(List<?> cells) {
@@ -331,6 +381,14 @@ public final class BenchReport {
 			}
 		}
 
+		String textOr(String key, String fallback) {
+			return this.values.getOrDefault(key, fallback);
+		}
+
+		long integerOr(String key, long fallback) {
+			return this.values.containsKey(key) ? integer(key) : fallback;
+		}
+
 		long delta(String counter) {
 			return integer(counter + "_after") - integer(counter + "_before");
 		}
@@ -340,7 +398,8 @@ public final class BenchReport {
 	/** One round of one row, as the table shows it; the counts stay numbers for the ratios' caveats. */
 	record Measured(Row row, int round, double rps, long requests, String p50Ms, String p99Ms, long s2xx, long s429,
 			long sother, long socketErrors, long failOpen, String gatewayCpu, String jit, String redisCommands,
-			String redisCpu, String heap, String gc, String othersCpu, String redisBreakdown) {
+			String redisCpu, String heap, String gc, String othersCpu, String redisBreakdown, long s5xx,
+			List<Long> answersByThread, String readyAfterLaunch, String wrkAfterReady) {
 
 		static Measured of(Row row, Facts facts, Path dir, long hz, int cores) throws IOException {
 			long requests = facts.integer("requests");
@@ -393,7 +452,22 @@ public final class BenchReport {
 							+ facts.integer("timeouts"),
 					facts.delta("fail_open"), gatewayCpu, jit, fixed(commands / n, 2), redisCpu, heap,
 					fixed((facts.number("gc_s_after") - facts.number("gc_s_before")) * 1000, 0),
-					fixed(100 * others / (elapsed * cores), 0), breakdown.toString());
+					fixed(100 * others / (elapsed * cores), 0), breakdown.toString(), facts.integerOr("s5xx", -1),
+					answersByThread(facts.textOr("answers_by_thread", "")),
+					between(facts.integerOr("ns_launched", -1), facts.integerOr("ns_ready", -1), 1e9, 1),
+					between(facts.integerOr("ns_ready", -1), facts.integer("ns_before"), 1e6, 0));
+		}
+
+		/**
+		 * The time from {@code earlier} to {@code later} (nanosecond timestamps) in units of {@code unit}
+		 * nanoseconds, or "-" if either is missing.
+		 */
+		private static String between(long earlier, long later, double unit, int places) {
+			return (later < 0 || earlier < 0) ? "-" : fixed((later - earlier) / unit, places);
+		}
+
+		private static List<Long> answersByThread(String list) {
+			return list.isEmpty() ? List.of() : Arrays.stream(list.split(",")).map(Long::parseLong).toList();
 		}
 
 		/** Why this round's figures do not count for a ratio, one phrase each; empty when they do. */

@@ -1,12 +1,17 @@
 package kz.cvety.load;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
+import io.gatling.javaapi.core.Assertion;
+import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Simulation;
 import io.gatling.javaapi.http.HttpProtocolBuilder;
 
 import static io.gatling.javaapi.core.CoreDsl.details;
+import static io.gatling.javaapi.core.CoreDsl.doIfOrElse;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.rampUsers;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
@@ -19,6 +24,11 @@ import static io.gatling.javaapi.http.HttpDsl.http;
  *
  * <p>The gateway must send SMS to the sink: {@code --spring.profiles.active=local,loadtest} (see
  * {@code load-test/README.md}).
+ *
+ * <p>Scale-out: with {@code -DsecondBaseUrl}, a second instance on the same Redis takes every other new customer
+ * from {@code -DscaleOutAt} into the run, once its readiness is UP ({@link ScaleOut}); {@code load-test/scale-out.sh}
+ * starts it mid-run. The run then also passes only with no failed request at all and logins on the second
+ * instance.
  */
 public class LoginWaveSimulation extends Simulation {
 
@@ -37,19 +47,49 @@ public class LoginWaveSimulation extends Simulation {
 		.acceptHeader("application/json")
 		.userAgentHeader("cvety-load-test");
 
-	private final ScenarioBuilder wave = scenario("login wave").feed(Logins.customers())
-		.exec(Logins.login(this.sink, Duration.ofMillis(500), Duration.ofSeconds(3)));
+	/** Group of the logins on the second instance of a scale-out run. */
+	static final String SECOND_LOGIN = "login on the second instance";
+
+	private final String secondBaseUrl = LoadSettings.text("secondBaseUrl", "").replaceAll("/+$", "");
+
+	private final ScaleOut scaleOut = this.secondBaseUrl.isEmpty() ? null
+			: new ScaleOut(this.secondBaseUrl, LoadSettings.duration("scaleOutAt", "0s"));
+
+	private final ScenarioBuilder wave = scenario("login wave").feed(Logins.customers()).exec(login());
 
 	{
+		List<Assertion> assertions = new ArrayList<>(
+				List.of(details(Logins.LOGIN).successfulRequests().percent().gte(this.minLoginSuccess),
+						global().responseTime().percentile(99.0).lt(this.maxP99Ms)));
+		if (this.scaleOut != null) {
+			assertions.add(global().failedRequests().count().is(0L));
+			assertions.add(details(SECOND_LOGIN).allRequests().count().gt(0L));
+		}
 		setUp(this.wave.injectOpen(rampUsers(this.users).during(this.ramp))).protocols(this.protocol)
-			.assertions(details(Logins.LOGIN).successfulRequests().percent().gte(this.minLoginSuccess),
-					global().responseTime().percentile(99.0).lt(this.maxP99Ms));
+			.assertions(assertions);
+	}
+
+	private ChainBuilder login() {
+		Duration minThink = Duration.ofMillis(500);
+		Duration maxThink = Duration.ofSeconds(3);
+		ChainBuilder first = Logins.login(this.sink, minThink, maxThink);
+		if (this.scaleOut == null) {
+			return first;
+		}
+		return doIfOrElse(session -> this.scaleOut.takesNext())
+			.then(Logins.login(SECOND_LOGIN, this.secondBaseUrl, this.sink, minThink, maxThink))
+			.orElse(first);
 	}
 
 	@Override
 	public void before() {
 		System.out.printf("LoginWave: %d customers over %s against %s; SMS sink at %s%n", this.users, LoadSettings.show(this.ramp),
 				LoadSettings.baseUrl(), this.sink.webhookUrl());
+		if (this.scaleOut != null) {
+			System.out.printf("LoginWave: scale-out: every other new customer to %s from %s, once its readiness is UP%n",
+					this.secondBaseUrl, LoadSettings.show(this.scaleOut.at()));
+			this.scaleOut.start();
+		}
 	}
 
 	@Override
@@ -60,6 +100,16 @@ public class LoginWaveSimulation extends Simulation {
 			System.out.println("LoginWave: no SMS reached the sink: start the gateway with "
 					+ "--spring.profiles.active=local,loadtest (or --cvety.otp.sms.provider=webhook "
 					+ "--cvety.otp.sms.webhook-url=" + this.sink.webhookUrl() + ")");
+		}
+		if (this.scaleOut != null) {
+			System.out.printf("LoginWave: scale-out: the second instance's readiness was UP %s into the run; of the %d "
+					+ "customers who arrived from then on, %d logged in on it; %d customers logged in on the first "
+					+ "instance, %d on the second%n",
+					this.scaleOut.readyAfter().map((ready) -> String.format("%.1f s", ready.toMillis() / 1000.0))
+						.orElse("never"),
+					this.scaleOut.afterScaleOut(), this.scaleOut.toSecond(), this.scaleOut.toFirst(),
+					this.scaleOut.toSecond());
+			this.scaleOut.close();
 		}
 		this.sink.close();
 	}

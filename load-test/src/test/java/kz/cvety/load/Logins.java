@@ -32,13 +32,20 @@ final class Logins {
 	private Logins() {
 	}
 
-	/** Customers with fresh phones ({@code +7701…}, from a random point per run) and distinct client IPs. */
+	/**
+	 * Customers with fresh phones ({@code +7701…}, from a random point per run) and distinct client IPs. One after
+	 * another they take a number in each of the thousand ranges ({@code +7701RRRxxxx}) in turn, as real customers'
+	 * numbers are spread, rather than thousands in one range: the pumping guard counts codes sent to a range
+	 * against the codes verified there, and a wave numbered in sequence would fill one range with sends faster than
+	 * its first customers verify.
+	 */
 	static Iterator<Map<String, Object>> customers() {
 		long start = ThreadLocalRandom.current().nextLong(9_000_000);
 		AtomicLong next = new AtomicLong();
 		return Stream.generate(() -> {
 			long index = next.getAndIncrement();
-			String national = String.format("701%07d", (start + index) % 10_000_000);
+			long number = (start + index) % 10_000_000;
+			String national = String.format("701%03d%04d", number % 1000, number / 1000);
 			return Map.<String, Object>of("phone", "+7" + national, "typed", typed(national, index), "ip",
 					"100." + (64 + ((index >> 16) & 63)) + "." + ((index >> 8) & 255) + "." + (index & 255));
 		}).iterator();
@@ -56,7 +63,15 @@ final class Logins {
 
 	/** One login of the fed customer, as group {@link #LOGIN}; reads the code from {@code sink}. */
 	static ChainBuilder login(SmsSink sink, Duration minThink, Duration maxThink) {
-		return group(LOGIN).on(exec(http("request-otp").post("/api/auth/request-otp")
+		return login(LOGIN, "", sink, minThink, maxThink);
+	}
+
+	/**
+	 * One login of the fed customer, as group {@code group}, against {@code baseUrl} (empty: the protocol's base
+	 * URL); reads the code from {@code sink}.
+	 */
+	static ChainBuilder login(String group, String baseUrl, SmsSink sink, Duration minThink, Duration maxThink) {
+		return group(group).on(exec(http("request-otp").post(baseUrl + "/api/auth/request-otp")
 			.header("X-Forwarded-For", "#{ip}")
 			.body(StringBody("{\"phone\":\"#{typed}\"}"))
 			.asJson()
@@ -65,7 +80,7 @@ final class Logins {
 			// The customer reads the SMS and types the code.
 			.pause(minThink, maxThink)
 			.exec(session -> session.set("code", sink.lastCode(session.getString("phone")).orElse(NO_CODE)))
-			.exec(http("verify-otp").post("/api/auth/verify-otp")
+			.exec(http("verify-otp").post(baseUrl + "/api/auth/verify-otp")
 				.header("X-Forwarded-For", "#{ip}")
 				.body(StringBody("{\"phone\":\"#{phone}\",\"otp_code\":\"#{code}\"}"))
 				.asJson()
