@@ -13,6 +13,7 @@ import kz.cvety.edge.support.SmsSink;
 
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -64,10 +65,7 @@ class LimitDailyBudgetIT {
 
 	/** Refused by {@code limit}; greedy refill of 3 a day gives one code back every 8 hours. */
 	private static void assertDailyRefusal(Answer refused, String limit) {
-		assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
-		assertThat(refused.code()).isEqualTo("rate_limited");
-		assertThat(refused.limit()).isEqualTo(limit);
-		assertThat(refused.retryAfter()).isBetween(8 * 3600L - 120, 8 * 3600L);
+		assertThatProblem(refused).isRateLimitedBy(limit).hasRetryAfterBetween(8 * 3600L - 120, 8 * 3600L);
 		assertThat(refused.header("RateLimit-Limit")).isEqualTo("3");
 		assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
 	}

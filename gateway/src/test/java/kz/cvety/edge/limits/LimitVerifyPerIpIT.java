@@ -19,6 +19,7 @@ import static kz.cvety.edge.limits.LimitVerifyCapsIT.wrong;
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
 import static kz.cvety.edge.support.OtpApi.verify;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -58,7 +59,8 @@ class LimitVerifyPerIpIT {
 		try (BucketProbe probe = new BucketProbe(TestRedis.url(), gateway.keyPrefix())) {
 			String budget = probe.keys().verifyFailuresPerIp(guesser);
 			for (int i = 0; i < 10; i++) {
-				assertThat(verify(gateway.url(), newPhone(), "000000", client(guesser)).code()).isEqualTo("otp_expired");
+				assertThatProblem(verify(gateway.url(), newPhone(), "000000", client(guesser))).hasStatus(401)
+					.hasCode("otp_expired");
 			}
 			assertThat(probe.availableTokens(budget)).as("after guesses at missing codes").isEmpty();
 			String own = phones.remove(25);
@@ -71,13 +73,11 @@ class LimitVerifyPerIpIT {
 				.map(phone -> verify(gateway.url(), phone, wrong(sms.lastCode(phone)), client(guesser)))
 				.toList();
 
-			assertThat(answers.subList(0, 20)).allSatisfy(answer -> assertThat(answer.code()).isEqualTo("otp_invalid"));
+			assertThat(answers.subList(0, 20))
+				.allSatisfy(answer -> assertThatProblem(answer).hasStatus(401).hasCode("otp_invalid"));
 			assertThat(answers.subList(20, 25)).allSatisfy(answer -> {
-				assertThat(answer.status()).isEqualTo(429);
-				assertThat(answer.code()).isEqualTo("rate_limited");
-				assertThat(answer.limit()).isEqualTo("verify-failures-per-ip");
 				// Greedy refill of 20 an hour: one guess back every 3 minutes.
-				assertThat(answer.retryAfter()).isBetween(120L, 180L);
+				assertThatProblem(answer).isRateLimitedBy("verify-failures-per-ip").hasRetryAfterBetween(120, 180);
 				assertThat(answer.hasRateLimitHeaders()).isTrue();
 			});
 			// The refused guess charged neither the phone's budget nor more than its own attempt of the code.
@@ -86,8 +86,10 @@ class LimitVerifyPerIpIT {
 			assertThat(verify(gateway.url(), refusedPhone, sms.lastCode(refusedPhone), client("198.51.100.200")).status())
 				.as("the customer's right code from another address")
 				.isEqualTo(200);
-			assertThat(verify(gateway.url(), phones.get(21), wrong(sms.lastCode(phones.get(21))), client("198.51.100.201"))
-				.code()).as("another address's wrong code").isEqualTo("otp_invalid");
+			assertThatProblem(verify(gateway.url(), phones.get(21), wrong(sms.lastCode(phones.get(21))), client("198.51.100.201")))
+				.as("another address's wrong code")
+				.hasStatus(401)
+				.hasCode("otp_invalid");
 		}
 	}
 
@@ -102,20 +104,21 @@ class LimitVerifyPerIpIT {
 			requestOtp(tight.url(), target, client("198.51.100.10"));
 			requestOtp(tight.url(), other, client("198.51.100.11"));
 			String code = sms.lastCode(target);
-			assertThat(verify(tight.url(), target, wrong(code), guesser).code()).isEqualTo("otp_invalid");
-			assertThat(verify(tight.url(), target, wrong(code), guesser).code()).isEqualTo("otp_invalid");
-			assertThat(verify(tight.url(), other, wrong(sms.lastCode(other)), guesser).code()).isEqualTo("otp_invalid");
+			assertThatProblem(verify(tight.url(), target, wrong(code), guesser)).hasStatus(401).hasCode("otp_invalid");
+			assertThatProblem(verify(tight.url(), target, wrong(code), guesser)).hasStatus(401).hasCode("otp_invalid");
+			assertThatProblem(verify(tight.url(), other, wrong(sms.lastCode(other)), guesser)).hasStatus(401)
+				.hasCode("otp_invalid");
 
 			Answer both = verify(tight.url(), target, wrong(code), guesser);
 
-			assertThat(both.status()).isEqualTo(429);
-			assertThat(both.code()).isEqualTo("verify_locked");
-			assertThat(verify(tight.url(), target, code, guesser).code()).as("again, from the cache").isEqualTo("verify_locked");
+			assertThatProblem(both).hasStatus(429).hasCode("verify_locked");
+			assertThatProblem(verify(tight.url(), target, code, guesser)).as("again, from the cache")
+				.hasStatus(429)
+				.hasCode("verify_locked");
 			String third = newPhone();
 			requestOtp(tight.url(), third, client("198.51.100.12"));
 			Answer address = verify(tight.url(), third, wrong(sms.lastCode(third)), guesser);
-			assertThat(address.code()).isEqualTo("rate_limited");
-			assertThat(address.limit()).isEqualTo("verify-failures-per-ip");
+			assertThatProblem(address).isRateLimitedBy("verify-failures-per-ip");
 		}
 	}
 
