@@ -27,6 +27,7 @@ import static kz.cvety.edge.support.OtpApi.concurrently;
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtpAsync;
 import static kz.cvety.edge.support.OtpApi.verifyAsync;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -76,7 +77,7 @@ class FleetConcurrencyIT {
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 200).hasSize(10);
 		assertThat(answers).filteredOn(answer -> answer.status() != 200).hasSize(50)
-			.allSatisfy(answer -> assertThat(answer.limit()).isEqualTo("send-per-phone"));
+			.allSatisfy(answer -> assertThatProblem(answer).isRateLimitedBy("send-per-phone"));
 		assertThat(sms.messages()).filteredOn(message -> message.phone().equals(phone)).hasSize(10);
 	}
 
@@ -88,7 +89,7 @@ class FleetConcurrencyIT {
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 200).hasSize(30);
 		assertThat(answers).filteredOn(answer -> answer.status() != 200).hasSize(10)
-			.allSatisfy(answer -> assertThat(answer.limit()).isEqualTo("send-per-ip"));
+			.allSatisfy(answer -> assertThatProblem(answer).isRateLimitedBy("send-per-ip"));
 		assertThat(sms.messages()).filteredOn(message -> phones.contains(message.phone())).hasSize(30);
 	}
 
@@ -102,7 +103,7 @@ class FleetConcurrencyIT {
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 200).hasSize(1);
 		assertThat(answers).filteredOn(answer -> answer.status() != 200).hasSize(29)
-			.allSatisfy(answer -> assertThat(answer.code()).isIn("otp_expired", "otp_attempts_exhausted"));
+			.allSatisfy(answer -> assertThatProblem(answer).isClientError().hasCodeIn("otp_expired", "otp_attempts_exhausted"));
 	}
 
 	@RepeatedTest(2)
@@ -114,10 +115,10 @@ class FleetConcurrencyIT {
 		List<Answer> answers = concurrently(40, i -> verifyAsync(url(i), phone, wrong(code, i)));
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 401).hasSizeLessThanOrEqualTo(3)
-			.allSatisfy(answer -> assertThat(answer.code()).isEqualTo("otp_invalid"));
+			.allSatisfy(answer -> assertThatProblem(answer).hasStatus(401).hasCode("otp_invalid"));
 		assertThat(answers).filteredOn(answer -> answer.status() != 401)
-			.allSatisfy(answer -> assertThat(answer.code()).isEqualTo("otp_attempts_exhausted"));
-		assertThat(OtpApi.verify(url(1), phone, code).code()).isEqualTo("otp_attempts_exhausted");
+			.allSatisfy(answer -> assertThatProblem(answer).hasStatus(429).hasCode("otp_attempts_exhausted"));
+		assertThatProblem(OtpApi.verify(url(1), phone, code)).hasStatus(429).hasCode("otp_attempts_exhausted");
 	}
 
 	@Test
@@ -164,10 +165,7 @@ class FleetConcurrencyIT {
 			assertThat(clock.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
 			CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
 
-			assertThat(refused).allSatisfy(answer -> {
-				assertThat(answer.status()).isEqualTo(429);
-				assertThat(answer.limit()).isEqualTo("send-per-phone");
-			});
+			assertThat(refused).allSatisfy(answer -> assertThatProblem(answer).isRateLimitedBy("send-per-phone"));
 			List<long[]> byStart = admitted.stream().sorted((a, b) -> Long.compare(a[0], b[0])).toList();
 			long slowest = byStart.stream().mapToLong(times -> times[1] - times[0]).max().orElse(0);
 			double perPeriod = limit * (period.toNanos() + slowest) / (double) period.toNanos();
