@@ -29,6 +29,7 @@ import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.wrongCode;
 import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -102,8 +103,8 @@ class SupportEndpointIT {
 		assertThat(requestOtp(gateway.url(), phone, client).status()).isEqualTo(200);
 		assertThat(requestOtp(gateway.url(), phone, client).status()).isEqualTo(200);
 		String code = sms.lastCode(phone);
-		assertThatProblem(OtpApi.verify(gateway.url(), phone, wrong(code))).hasStatus(401).hasCode("otp_invalid");
-		assertThatProblem(OtpApi.verify(gateway.url(), phone, wrong(code))).hasStatus(401).hasCode("otp_invalid");
+		assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(code))).hasStatus(401).hasCode("otp_invalid");
+		assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(code))).hasStatus(401).hasCode("otp_invalid");
 
 		EntityExchangeResult<byte[]> result = call(HttpMethod.GET, phone, Map.of());
 		JsonNode answer = json(result);
@@ -164,11 +165,11 @@ class SupportEndpointIT {
 		requestOtp(gateway.url(), phone, client);
 		String first = sms.lastCode(phone);
 		for (int i = 0; i < 3; i++) {
-			assertThatProblem(OtpApi.verify(gateway.url(), phone, wrong(first))).hasStatus(401).hasCode("otp_invalid");
+			assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(first))).hasStatus(401).hasCode("otp_invalid");
 		}
 		requestOtp(gateway.url(), phone, client);
 		String second = sms.lastCode(phone);
-		assertThatProblem(OtpApi.verify(gateway.url(), phone, wrong(second))).hasStatus(401).hasCode("otp_invalid");
+		assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(second))).hasStatus(401).hasCode("otp_invalid");
 		Answer locked = OtpApi.verify(gateway.url(), phone, second);
 		assertThatProblem(locked).hasStatus(429).hasCode("verify_locked");
 		// Refused once more from this instance's cache of refusals, which the unblock must forget too.
@@ -275,15 +276,6 @@ class SupportEndpointIT {
 	private static String body(EntityExchangeResult<byte[]> result) {
 		byte[] body = result.getResponseBodyContent();
 		return (body != null) ? new String(body, StandardCharsets.UTF_8) : "";
-	}
-
-	/** A code of the same length that differs from {@code code} in every digit. */
-	private static String wrong(String code) {
-		StringBuilder other = new StringBuilder();
-		for (char digit : code.toCharArray()) {
-			other.append((char) ('0' + (digit - '0' + 1) % 10));
-		}
-		return other.toString();
 	}
 
 }

@@ -26,6 +26,7 @@ import kz.cvety.otp.testing.TestRedis;
 import static kz.cvety.edge.faults.Traffic.assertNone;
 import static kz.cvety.edge.support.OtpApi.concurrently;
 import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.wrongCode;
 import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,14 +67,14 @@ class FaultSentinelFailoverIT {
 				String phone = newPhone();
 				assertThat(OtpApi.requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 				String code = sms.lastCode(phone);
-				assertThatProblem(OtpApi.verify(gateway.url(), phone, wrong(code))).hasStatus(401).hasCode("otp_invalid");
+				assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(code))).hasStatus(401).hasCode("otp_invalid");
 				assertThat(OtpApi.verify(gateway.url(), phone, code).status()).isEqualTo(200);
 				assertThatProblem(OtpApi.verify(gateway.url(), phone, code)).hasStatus(401).hasCode("otp_expired");
 				String burst = newPhone();
 				List<Answer> sends = concurrently(20, i -> OtpApi.requestOtpAsync(gateway.url(), burst, Map.of()));
 				assertThat(sends).filteredOn(answer -> answer.status() == 200).hasSize(10);
 				assertThat(sends).filteredOn(answer -> answer.status() == 429).hasSize(10);
-				List<Answer> guesses = concurrently(20, i -> OtpApi.verifyAsync(gateway.url(), burst, wrong(sms.lastCode(burst))));
+				List<Answer> guesses = concurrently(20, i -> OtpApi.verifyAsync(gateway.url(), burst, wrongCode(sms.lastCode(burst))));
 				assertThat(guesses).filteredOn(answer -> answer.status() == 401).hasSizeLessThanOrEqualTo(3);
 
 				// Failover under load: users ask codes for new phones, and keep them for after.
@@ -146,15 +147,6 @@ class FaultSentinelFailoverIT {
 				System.out.println("Sentinel failover calls:" + Traffic.timeline(calls, 250));
 			}
 		}
-	}
-
-	/** A code of the same length that differs from {@code code} in every digit. */
-	private static String wrong(String code) {
-		StringBuilder other = new StringBuilder();
-		for (char digit : code.toCharArray()) {
-			other.append((char) ('0' + (digit - '0' + 1) % 10));
-		}
-		return other.toString();
 	}
 
 	private static void await(Duration atMost, Callable<Boolean> condition) {

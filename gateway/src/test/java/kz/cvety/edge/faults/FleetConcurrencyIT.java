@@ -24,6 +24,7 @@ import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.support.OtpApi.concurrently;
+import static kz.cvety.edge.support.OtpApi.forwardedFor;
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtpAsync;
 import static kz.cvety.edge.support.OtpApi.verifyAsync;
@@ -73,7 +74,7 @@ class FleetConcurrencyIT {
 	void sixtyConcurrentSendsForOnePhoneAcrossThreeGatewaysAdmitExactlyTen() {
 		String phone = newPhone();
 
-		List<Answer> answers = concurrently(60, i -> requestOtpAsync(url(i), phone, client("10.20.0.1")));
+		List<Answer> answers = concurrently(60, i -> requestOtpAsync(url(i), phone, forwardedFor("10.20.0.1")));
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 200).hasSize(10);
 		assertThat(answers).filteredOn(answer -> answer.status() != 200).hasSize(50)
@@ -85,7 +86,7 @@ class FleetConcurrencyIT {
 	void fortyPhonesFromOneClientAcrossThreeGatewaysAdmitExactlyThirty() {
 		List<String> phones = IntStream.range(0, 40).mapToObj(i -> newPhone()).toList();
 
-		List<Answer> answers = concurrently(40, i -> requestOtpAsync(url(i), phones.get(i), client("10.20.0.2")));
+		List<Answer> answers = concurrently(40, i -> requestOtpAsync(url(i), phones.get(i), forwardedFor("10.20.0.2")));
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 200).hasSize(30);
 		assertThat(answers).filteredOn(answer -> answer.status() != 200).hasSize(10)
@@ -96,7 +97,7 @@ class FleetConcurrencyIT {
 	@RepeatedTest(2)
 	void thirtyConcurrentRightCodesAcrossThreeGatewaysVerifyExactlyOnce() {
 		String phone = newPhone();
-		assertThat(OtpApi.requestOtp(url(0), phone, client("10.20.1.1")).status()).isEqualTo(200);
+		assertThat(OtpApi.requestOtp(url(0), phone, forwardedFor("10.20.1.1")).status()).isEqualTo(200);
 		String code = sms.lastCode(phone);
 
 		List<Answer> answers = concurrently(30, i -> verifyAsync(url(i), phone, code));
@@ -109,7 +110,7 @@ class FleetConcurrencyIT {
 	@RepeatedTest(2)
 	void fortyConcurrentWrongGuessesAcrossThreeGatewaysAreEvaluatedAtMostThreeTimes() {
 		String phone = newPhone();
-		assertThat(OtpApi.requestOtp(url(0), phone, client("10.20.1.2")).status()).isEqualTo(200);
+		assertThat(OtpApi.requestOtp(url(0), phone, forwardedFor("10.20.1.2")).status()).isEqualTo(200);
 		String code = sms.lastCode(phone);
 
 		List<Answer> answers = concurrently(40, i -> verifyAsync(url(i), phone, wrong(code, i)));
@@ -147,7 +148,7 @@ class FleetConcurrencyIT {
 			clock.scheduleAtFixedRate(() -> {
 				int n = sent.getAndIncrement();
 				long start = System.nanoTime() - epoch;
-				inFlight.add(requestOtpAsync(sustained.get(n % 3).url(), phone, client("10.21.0." + (n % 250)))
+				inFlight.add(requestOtpAsync(sustained.get(n % 3).url(), phone, forwardedFor("10.21.0." + (n % 250)))
 					.thenAccept(answer -> {
 						if (answer.status() == 200) {
 							admitted.add(new long[] { start, System.nanoTime() - epoch });
@@ -200,10 +201,6 @@ class FleetConcurrencyIT {
 
 	private static String url(int i) {
 		return fleet.get(i % fleet.size()).url();
-	}
-
-	private static Map<String, String> client(String ip) {
-		return Map.of("X-Forwarded-For", ip);
 	}
 
 	/** A wrong code of the same length, different for each {@code i}. */

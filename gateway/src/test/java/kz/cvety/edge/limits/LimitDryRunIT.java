@@ -86,7 +86,7 @@ class LimitDryRunIT {
 				.mapToObj(i -> requestOtp(gateway.url(), phones.get(i), Map.of("X-Forwarded-For", "203.0.113." + (i + 1))))
 				.toList();
 			List<Answer> guesses = phones.stream()
-				.map(phone -> OtpApi.verify(gateway.url(), phone, LimitVerifyCapsIT.wrong(sms.lastCode(phone)),
+				.map(phone -> OtpApi.verify(gateway.url(), phone, OtpApi.wrongCode(sms.lastCode(phone)),
 						Map.of("X-Forwarded-For", "198.51.100.9")))
 				.toList();
 

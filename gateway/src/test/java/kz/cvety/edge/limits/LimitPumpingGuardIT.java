@@ -1,7 +1,6 @@
 package kz.cvety.edge.limits;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import kz.cvety.edge.support.ConfigFiles;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.OtpApi.Answer;
@@ -273,12 +273,7 @@ class LimitPumpingGuardIT {
 	}
 
 	void writePumping(String line) throws IOException {
-		Files.writeString(this.config.resolve("application.yml"), """
-				cvety:
-				  otp:
-				    pumping:
-				      %s
-				""".formatted(line));
+		ConfigFiles.writeOtpSection(this.config, "pumping", line);
 	}
 
 }

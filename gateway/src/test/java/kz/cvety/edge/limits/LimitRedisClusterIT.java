@@ -85,7 +85,7 @@ class LimitRedisClusterIT {
 				for (String phone : phones) {
 					assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 					String code = sms.lastCode(phone);
-					assertThatProblem(verify(gateway.url(), phone, LimitVerifyCapsIT.wrong(code))).hasStatus(401)
+					assertThatProblem(verify(gateway.url(), phone, OtpApi.wrongCode(code))).hasStatus(401)
 						.hasCode("otp_invalid");
 					assertThat(verify(gateway.url(), phone, code).status()).isEqualTo(200);
 				}
@@ -97,7 +97,7 @@ class LimitRedisClusterIT {
 					.allSatisfy(answer -> assertThatProblem(answer).isRateLimitedBy("send-per-phone"));
 
 				String code = sms.lastCode(burst);
-				List<Answer> guesses = concurrently(20, i -> verifyAsync(gateway.url(), burst, LimitVerifyCapsIT.wrong(code)));
+				List<Answer> guesses = concurrently(20, i -> verifyAsync(gateway.url(), burst, OtpApi.wrongCode(code)));
 				assertThat(guesses).filteredOn(answer -> answer.status() == 401).hasSizeLessThanOrEqualTo(3);
 				assertThat(guesses).allSatisfy(answer -> assertThat(answer.status()).isIn(401, 429));
 

@@ -1,7 +1,6 @@
 package kz.cvety.edge.limits;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -154,7 +153,7 @@ class LimitRefreshIT {
 		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
 			String phone = newPhone();
 			assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
-			String wrong = LimitVerifyCapsIT.wrong(sms.lastCode(phone));
+			String wrong = OtpApi.wrongCode(sms.lastCode(phone));
 			assertThatProblem(OtpApi.verify(gateway.url(), phone, wrong)).hasStatus(401).hasCode("otp_invalid");
 			assertThatProblem(OtpApi.verify(gateway.url(), phone, wrong)).hasStatus(401).hasCode("otp_invalid");
 
@@ -228,13 +227,7 @@ class LimitRefreshIT {
 			String phone = newPhone();
 			assertThat(sends(gateway, phone, 1)).isEqualTo(1);
 
-			Files.writeString(this.config.resolve("application.yml"), """
-					cvety:
-					  otp:
-					    limits:
-					      send-per-phone: [2/1m]
-					      send-per-phon: [9/1m]
-					""");
+			writeConfig("send-per-phone: [2/1m]\n      send-per-phon: [9/1m]");
 			Answer refused = OtpApi.post(gateway.url() + "/actuator/refresh", "");
 			assertThat(refused.status()).isNotEqualTo(200);
 
@@ -296,7 +289,7 @@ class LimitRefreshIT {
 	Answer wrongGuess(GatewayInstance gateway) {
 		String phone = newPhone();
 		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
-		return OtpApi.verify(gateway.url(), phone, LimitVerifyCapsIT.wrong(sms.lastCode(phone)));
+		return OtpApi.verify(gateway.url(), phone, OtpApi.wrongCode(sms.lastCode(phone)));
 	}
 
 	@Test
@@ -329,12 +322,7 @@ class LimitRefreshIT {
 	}
 
 	void writeConfig(String limits) throws IOException {
-		Files.writeString(this.config.resolve("application.yml"), """
-				cvety:
-				  otp:
-				    limits:
-				      %s
-				""".formatted(limits));
+		ConfigFiles.writeOtpSection(this.config, "limits", limits);
 	}
 
 	void writeRoute(HttpStub backend, String limits) throws IOException {
@@ -342,12 +330,7 @@ class LimitRefreshIT {
 	}
 
 	void writeLimits(String sendPerPhone) throws IOException {
-		Files.writeString(this.config.resolve("application.yml"), """
-				cvety:
-				  otp:
-				    limits:
-				      send-per-phone: %s
-				""".formatted(sendPerPhone));
+		ConfigFiles.writeOtpSection(this.config, "limits", "send-per-phone: " + sendPerPhone);
 	}
 
 }

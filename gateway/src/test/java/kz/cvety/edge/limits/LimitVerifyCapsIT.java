@@ -17,6 +17,7 @@ import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
 import static kz.cvety.edge.support.OtpApi.verify;
 import static kz.cvety.edge.support.OtpApi.verifyAsync;
+import static kz.cvety.edge.support.OtpApi.wrongCode;
 import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,7 +55,7 @@ class LimitVerifyCapsIT {
 		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 		String code = sms.lastCode(phone);
 
-		List<Answer> answers = concurrently(40, i -> verifyAsync(gateway.url(), phone, wrong(code)));
+		List<Answer> answers = concurrently(40, i -> verifyAsync(gateway.url(), phone, wrongCode(code)));
 
 		List<Answer> evaluated = answers.stream().filter(answer -> answer.status() == 401).toList();
 		assertThat(evaluated).hasSizeLessThanOrEqualTo(3)
@@ -73,14 +74,14 @@ class LimitVerifyCapsIT {
 		requestOtp(tightBudget.url(), phone);
 		String first = sms.lastCode(phone);
 		for (int i = 0; i < 3; i++) {
-			assertThatProblem(verify(tightBudget.url(), phone, wrong(first))).hasStatus(401).hasCode("otp_invalid");
+			assertThatProblem(verify(tightBudget.url(), phone, wrongCode(first))).hasStatus(401).hasCode("otp_invalid");
 		}
 		assertThatProblem(verify(tightBudget.url(), phone, first)).hasStatus(429).hasCode("otp_attempts_exhausted");
 
 		requestOtp(tightBudget.url(), phone);
 		String second = sms.lastCode(phone);
-		assertThatProblem(verify(tightBudget.url(), phone, wrong(second))).hasStatus(401).hasCode("otp_invalid");
-		Answer locked = verify(tightBudget.url(), phone, wrong(second));
+		assertThatProblem(verify(tightBudget.url(), phone, wrongCode(second))).hasStatus(401).hasCode("otp_invalid");
+		Answer locked = verify(tightBudget.url(), phone, wrongCode(second));
 
 		assertThatProblem(locked).hasStatus(429).hasCode("verify_locked");
 		assertThat(locked.hasRateLimitHeaders()).isTrue();
@@ -92,16 +93,16 @@ class LimitVerifyCapsIT {
 		String phone = newPhone();
 		requestOtp(tightBudget.url(), phone);
 		String first = sms.lastCode(phone);
-		assertThatProblem(verify(tightBudget.url(), phone, wrong(first))).hasStatus(401).hasCode("otp_invalid");
-		assertThatProblem(verify(tightBudget.url(), phone, wrong(first))).hasStatus(401).hasCode("otp_invalid");
+		assertThatProblem(verify(tightBudget.url(), phone, wrongCode(first))).hasStatus(401).hasCode("otp_invalid");
+		assertThatProblem(verify(tightBudget.url(), phone, wrongCode(first))).hasStatus(401).hasCode("otp_invalid");
 		assertThat(verify(tightBudget.url(), phone, first).status()).isEqualTo(200);
 
 		requestOtp(tightBudget.url(), phone);
 		String second = sms.lastCode(phone);
-		assertThatProblem(verify(tightBudget.url(), phone, wrong(second))).hasStatus(401).hasCode("otp_invalid");
-		assertThatProblem(verify(tightBudget.url(), phone, wrong(second))).hasStatus(401).hasCode("otp_invalid");
+		assertThatProblem(verify(tightBudget.url(), phone, wrongCode(second))).hasStatus(401).hasCode("otp_invalid");
+		assertThatProblem(verify(tightBudget.url(), phone, wrongCode(second))).hasStatus(401).hasCode("otp_invalid");
 
-		assertThatProblem(verify(tightBudget.url(), phone, wrong(second))).hasStatus(429).hasCode("verify_locked");
+		assertThatProblem(verify(tightBudget.url(), phone, wrongCode(second))).hasStatus(429).hasCode("verify_locked");
 	}
 
 	@Test
@@ -115,7 +116,7 @@ class LimitVerifyCapsIT {
 				assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 				sends++;
 			}
-			answer = verify(gateway.url(), phone, wrong(sms.lastCode(phone)));
+			answer = verify(gateway.url(), phone, wrongCode(sms.lastCode(phone)));
 			guesses++;
 		}
 		while (answer.status() == 401 && guesses < 20);
@@ -132,15 +133,6 @@ class LimitVerifyCapsIT {
 		assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 		Answer customer = verify(gateway.url(), phone, sms.lastCode(phone));
 		assertThatProblem(customer).as("the customer's own right code while locked").hasStatus(429).hasCode("verify_locked");
-	}
-
-	/** A code of the same length that differs from {@code code} in every digit. */
-	static String wrong(String code) {
-		StringBuilder other = new StringBuilder();
-		for (char digit : code.toCharArray()) {
-			other.append((char) ('0' + (digit - '0' + 1) % 10));
-		}
-		return other.toString();
 	}
 
 }
