@@ -21,6 +21,7 @@ import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.TestRedis;
 
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -103,7 +104,8 @@ class RouteArgumentsIT {
 		try (GatewayInstance gateway = GatewayInstance.start(settings)) {
 			assertThat(OtpApi.get(gateway.url() + "/api/orders/1").status()).isEqualTo(200);
 			assertThat(OtpApi.requestOtp(gateway.url(), "+77015550101").status()).isIn(200, 503);
-			assertThat(OtpApi.verify(gateway.url(), "+77015550101", "000000").code()).isIn("otp_invalid", "otp_expired");
+			assertThatProblem(OtpApi.verify(gateway.url(), "+77015550101", "000000")).hasStatus(401)
+				.hasCodeIn("otp_invalid", "otp_expired");
 		}
 	}
 
@@ -121,7 +123,7 @@ class RouteArgumentsIT {
 
 			assertThat(OtpApi.get(gateway.url() + "/api/orders/2").status()).isEqualTo(200);
 			Answer limited = OtpApi.get(gateway.url() + "/api/orders/3");
-			assertThat(limited.status()).as("the route keeps its 2/1m").isEqualTo(429);
+			assertThatProblem(limited).as("the route keeps its 2/1m").isRateLimitedBy("orders");
 		}
 	}
 

@@ -16,7 +16,6 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.HttpMethod;
-import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
 import kz.cvety.edge.limits.BucketProbe;
@@ -30,6 +29,8 @@ import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.wrongCode;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -102,8 +103,8 @@ class SupportEndpointIT {
 		assertThat(requestOtp(gateway.url(), phone, client).status()).isEqualTo(200);
 		assertThat(requestOtp(gateway.url(), phone, client).status()).isEqualTo(200);
 		String code = sms.lastCode(phone);
-		assertThat(OtpApi.verify(gateway.url(), phone, wrong(code)).code()).isEqualTo("otp_invalid");
-		assertThat(OtpApi.verify(gateway.url(), phone, wrong(code)).code()).isEqualTo("otp_invalid");
+		assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(code))).hasStatus(401).hasCode("otp_invalid");
+		assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(code))).hasStatus(401).hasCode("otp_invalid");
 
 		EntityExchangeResult<byte[]> result = call(HttpMethod.GET, phone, Map.of());
 		JsonNode answer = json(result);
@@ -131,8 +132,7 @@ class SupportEndpointIT {
 			assertThat(requestOtp(gateway.url(), phone, client).status()).isEqualTo(200);
 		}
 		Answer refused = requestOtp(gateway.url(), phone, client);
-		assertThat(refused.code()).isEqualTo("rate_limited");
-		assertThat(refused.limit()).isEqualTo("send-per-phone");
+		assertThatProblem(refused).isRateLimitedBy("send-per-phone");
 		String lastCode = sms.lastCode(phone);
 		assertLimit(lookup(phone), 0, "send-per-phone", "3/1h", 0);
 		String ip = client.get("X-Forwarded-For");
@@ -165,15 +165,15 @@ class SupportEndpointIT {
 		requestOtp(gateway.url(), phone, client);
 		String first = sms.lastCode(phone);
 		for (int i = 0; i < 3; i++) {
-			assertThat(OtpApi.verify(gateway.url(), phone, wrong(first)).code()).isEqualTo("otp_invalid");
+			assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(first))).hasStatus(401).hasCode("otp_invalid");
 		}
 		requestOtp(gateway.url(), phone, client);
 		String second = sms.lastCode(phone);
-		assertThat(OtpApi.verify(gateway.url(), phone, wrong(second)).code()).isEqualTo("otp_invalid");
+		assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(second))).hasStatus(401).hasCode("otp_invalid");
 		Answer locked = OtpApi.verify(gateway.url(), phone, second);
-		assertThat(locked.code()).isEqualTo("verify_locked");
+		assertThatProblem(locked).hasStatus(429).hasCode("verify_locked");
 		// Refused once more from this instance's cache of refusals, which the unblock must forget too.
-		assertThat(OtpApi.verify(gateway.url(), phone, second).code()).isEqualTo("verify_locked");
+		assertThatProblem(OtpApi.verify(gateway.url(), phone, second)).hasStatus(429).hasCode("verify_locked");
 
 		EntityExchangeResult<byte[]> lookedUp = call(HttpMethod.GET, phone, Map.of());
 		JsonNode shown = json(lookedUp);
@@ -214,18 +214,13 @@ class SupportEndpointIT {
 	@Test
 	void anInvalidOrForeignPhoneIsAProblemAnswer() {
 		for (HttpMethod method : new HttpMethod[] { HttpMethod.GET, HttpMethod.DELETE }) {
-			assertProblem(call(method, "12345", Map.of()), "invalid_phone");
-			assertProblem(call(method, "+79161234567", Map.of()), "region_not_allowed");
+			EntityExchangeResult<byte[]> invalid = call(method, "12345", Map.of());
+			assertThatProblem(invalid).hasStatus(400).hasCode("invalid_phone").hasInstance(invalid.getUrl().getRawPath());
+			EntityExchangeResult<byte[]> foreign = call(method, "+79161234567", Map.of());
+			assertThatProblem(foreign).hasStatus(400)
+				.hasCode("region_not_allowed")
+				.hasInstance(foreign.getUrl().getRawPath());
 		}
-	}
-
-	private static void assertProblem(EntityExchangeResult<byte[]> result, String code) {
-		assertThat(result.getStatus().value()).as(body(result)).isEqualTo(400);
-		assertThat(result.getResponseHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
-		JsonNode problem = json(result);
-		assertThat(problem.path("code").asString()).isEqualTo(code);
-		assertThat(problem.path("status").asInt()).isEqualTo(400);
-		assertThat(problem.path("instance").asString()).isEqualTo(result.getUrl().getRawPath());
 	}
 
 	private static void assertLimit(JsonNode answer, int index, String name, String limit, long remaining) {
@@ -281,15 +276,6 @@ class SupportEndpointIT {
 	private static String body(EntityExchangeResult<byte[]> result) {
 		byte[] body = result.getResponseBodyContent();
 		return (body != null) ? new String(body, StandardCharsets.UTF_8) : "";
-	}
-
-	/** A code of the same length that differs from {@code code} in every digit. */
-	private static String wrong(String code) {
-		StringBuilder other = new StringBuilder();
-		for (char digit : code.toCharArray()) {
-			other.append((char) ('0' + (digit - '0' + 1) % 10));
-		}
-		return other.toString();
 	}
 
 }

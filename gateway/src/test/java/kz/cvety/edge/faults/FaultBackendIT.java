@@ -28,6 +28,7 @@ import kz.cvety.edge.backend.BackendProperties;
 import kz.cvety.edge.faults.Traffic.Call;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.ProblemAssert;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Reply;
 import kz.cvety.otp.testing.TestRedis;
@@ -192,9 +193,11 @@ class FaultBackendIT {
 	private static boolean expected(Call call) {
 		return switch (call.status()) {
 			case 200 -> true;
-			case 504 -> call.code().equals("backend_unavailable");
-			case 503 -> call.code().equals("backend_unavailable") && call.answer().retryAfter() >= 1
-					&& call.answer().retryAfter() <= OPEN_STATE.toSeconds();
+			case 504 -> ProblemAssert.satisfies(call.answer(),
+					problem -> problem.hasStatus(504).hasCode("backend_unavailable"));
+			case 503 -> ProblemAssert.satisfies(call.answer(), problem -> problem.hasStatus(503)
+				.hasCode("backend_unavailable")
+				.hasRetryAfterBetween(1, OPEN_STATE.toSeconds()));
 			default -> false;
 		};
 	}

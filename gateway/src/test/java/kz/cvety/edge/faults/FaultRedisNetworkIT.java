@@ -22,6 +22,7 @@ import kz.cvety.edge.faults.Traffic.Call;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.OtpApi.Answer;
+import kz.cvety.edge.support.ProblemAssert;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.resilience.RedisGuard;
 import kz.cvety.otp.testing.TcpProxy;
@@ -29,6 +30,7 @@ import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.faults.Traffic.assertNone;
 import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -148,7 +150,8 @@ class FaultRedisNetworkIT {
 		// Lettuce replays the commands in flight on the new connection (at-least-once): a verification whose reply
 		// was lost runs again and finds its code used, so it answers otp_expired. Nothing else may fail.
 		assertNone(calls, "failed", call -> call.status() != 200
-				&& !(call.kind().equals("verify") && call.code().equals("otp_expired")));
+				&& !(call.kind().equals("verify")
+						&& ProblemAssert.satisfies(call.answer(), problem -> problem.hasStatus(401).hasCode("otp_expired"))));
 		assertThat(this.circuit).isEmpty();
 		report("redis-connections-reset", USERS, calls);
 	}
@@ -214,10 +217,11 @@ class FaultRedisNetworkIT {
 	private static boolean expected(Call call) {
 		return switch (call.status()) {
 			case 200 -> true;
-			case 401 -> call.code().equals("otp_expired");
-			case 429 -> call.code().equals("rate_limited");
-			case 503 -> call.code().equals("store_unavailable")
-					&& call.answer().retryAfter() >= 1 && call.answer().retryAfter() <= OPEN_STATE.toSeconds() + 1;
+			case 401 -> ProblemAssert.satisfies(call.answer(), problem -> problem.hasStatus(401).hasCode("otp_expired"));
+			case 429 -> ProblemAssert.satisfies(call.answer(), problem -> problem.hasStatus(429).hasCode("rate_limited"));
+			case 503 -> ProblemAssert.satisfies(call.answer(), problem -> problem.hasStatus(503)
+				.hasCode("store_unavailable")
+				.hasRetryAfterBetween(1, OPEN_STATE.toSeconds() + 1));
 			default -> false;
 		};
 	}
@@ -266,7 +270,7 @@ class FaultRedisNetworkIT {
 			Answer after = OtpApi.verify(gateway.url(), old[0], old[1]);
 			assertThat(after.status()).as(after.toString()).isIn(200, 429);
 			if (after.status() == 429) {
-				assertThat(after.code()).isEqualTo("otp_attempts_exhausted");
+				assertThatProblem(after).hasStatus(429).hasCode("otp_attempts_exhausted");
 			}
 		}
 		report(name, USERS, calls);

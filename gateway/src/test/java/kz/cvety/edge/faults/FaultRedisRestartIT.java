@@ -21,6 +21,7 @@ import kz.cvety.otp.testing.RedisProcess;
 import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -90,16 +91,17 @@ class FaultRedisRestartIT {
 						.isLessThanOrEqualTo(MAX_REDIS_STEPS * COMMAND_TIMEOUT.toMillis() + stall);
 				});
 				List<Call> refused = calls.stream().filter(call -> call.status() == 503).toList();
-				assertThat(refused).isNotEmpty().allSatisfy(call -> {
-					assertThat(call.code()).isEqualTo("store_unavailable");
-					assertThat(call.answer().retryAfter()).isBetween(1L, OPEN_STATE.toSeconds() + 1);
-				});
+				assertThat(refused).isNotEmpty()
+					.allSatisfy(call -> assertThatProblem(call.answer()).hasStatus(503)
+						.hasCode("store_unavailable")
+						.hasRetryAfterBetween(1, OPEN_STATE.toSeconds() + 1));
 				assertThat(calls).filteredOn(call -> call.status() == 401)
-					.allSatisfy(call -> assertThat(call.code()).as(call.toString()).isEqualTo("otp_expired"));
+					.allSatisfy(call -> assertThatProblem(call.answer()).hasStatus(401).hasCode("otp_expired"));
 
 				// During the outage: nothing but 503s, no SMS for any of those requests, no verification.
 				List<Call> duringOutage = calls.stream().filter(call -> call.start() >= stopped && call.end() <= restarting).toList();
-				assertThat(duringOutage).hasSizeGreaterThan(50).allSatisfy(call -> assertThat(call.status()).isEqualTo(503));
+				assertThat(duringOutage).hasSizeGreaterThan(50)
+					.allSatisfy(call -> assertThatProblem(call.answer()).hasStatus(503).hasCode("store_unavailable"));
 				Set<String> phonesAskedDuringOutage = duringOutage.stream()
 					.filter(call -> call.kind().equals("send"))
 					.map(Call::phone)

@@ -16,6 +16,7 @@ import kz.cvety.edge.faults.Traffic.Call;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.OtpApi.Answer;
+import kz.cvety.edge.support.ProblemAssert;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
@@ -25,6 +26,8 @@ import kz.cvety.otp.testing.TestRedis;
 import static kz.cvety.edge.faults.Traffic.assertNone;
 import static kz.cvety.edge.support.OtpApi.concurrently;
 import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.OtpApi.wrongCode;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -64,14 +67,14 @@ class FaultSentinelFailoverIT {
 				String phone = newPhone();
 				assertThat(OtpApi.requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 				String code = sms.lastCode(phone);
-				assertThat(OtpApi.verify(gateway.url(), phone, wrong(code)).code()).isEqualTo("otp_invalid");
+				assertThatProblem(OtpApi.verify(gateway.url(), phone, wrongCode(code))).hasStatus(401).hasCode("otp_invalid");
 				assertThat(OtpApi.verify(gateway.url(), phone, code).status()).isEqualTo(200);
-				assertThat(OtpApi.verify(gateway.url(), phone, code).code()).isEqualTo("otp_expired");
+				assertThatProblem(OtpApi.verify(gateway.url(), phone, code)).hasStatus(401).hasCode("otp_expired");
 				String burst = newPhone();
 				List<Answer> sends = concurrently(20, i -> OtpApi.requestOtpAsync(gateway.url(), burst, Map.of()));
 				assertThat(sends).filteredOn(answer -> answer.status() == 200).hasSize(10);
 				assertThat(sends).filteredOn(answer -> answer.status() == 429).hasSize(10);
-				List<Answer> guesses = concurrently(20, i -> OtpApi.verifyAsync(gateway.url(), burst, wrong(sms.lastCode(burst))));
+				List<Answer> guesses = concurrently(20, i -> OtpApi.verifyAsync(gateway.url(), burst, wrongCode(sms.lastCode(burst))));
 				assertThat(guesses).filteredOn(answer -> answer.status() == 401).hasSizeLessThanOrEqualTo(3);
 
 				// Failover under load: users ask codes for new phones, and keep them for after.
@@ -98,8 +101,10 @@ class FaultSentinelFailoverIT {
 
 				assertNone(calls, "had a transport error", call -> call.error() != null);
 				assertNone(calls, "were neither 200 nor 503 store_unavailable with a Retry-After",
-						call -> call.status() != 200 && !(call.status() == 503 && call.code().equals("store_unavailable")
-								&& call.answer().retryAfter() >= 1 && call.answer().retryAfter() <= OPEN_STATE.toSeconds() + 1));
+						call -> call.status() != 200 && !ProblemAssert.satisfies(call.answer(), problem -> problem
+							.hasStatus(503)
+							.hasCode("store_unavailable")
+							.hasRetryAfterBetween(1, OPEN_STATE.toSeconds() + 1)));
 				assertNone(calls, "took longer than four Redis steps' timeouts", call -> call.took() > MAX_STEPS_MILLIS + 500 + stall);
 				List<Call> refused = calls.stream().filter(call -> call.status() == 503).toList();
 				long firstRefused = refused.stream().mapToLong(Call::start).min().orElse(killed);
@@ -127,7 +132,7 @@ class FaultSentinelFailoverIT {
 						verified++;
 					}
 					else {
-						assertThat(answer.code()).isEqualTo("otp_expired");
+						assertThatProblem(answer).hasStatus(401).hasCode("otp_expired");
 						expired++;
 					}
 				}
@@ -142,15 +147,6 @@ class FaultSentinelFailoverIT {
 				System.out.println("Sentinel failover calls:" + Traffic.timeline(calls, 250));
 			}
 		}
-	}
-
-	/** A code of the same length that differs from {@code code} in every digit. */
-	private static String wrong(String code) {
-		StringBuilder other = new StringBuilder();
-		for (char digit : code.toCharArray()) {
-			other.append((char) ('0' + (digit - '0' + 1) % 10));
-		}
-		return other.toString();
 	}
 
 	private static void await(Duration atMost, Callable<Boolean> condition) {

@@ -23,6 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 import kz.cvety.edge.faults.Traffic.Call;
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.ProblemAssert;
 import kz.cvety.otp.sms.ResilientSmsSender;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Recorded;
@@ -31,6 +32,7 @@ import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.faults.Traffic.assertNone;
 import static kz.cvety.edge.support.OtpApi.newPhone;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -148,9 +150,9 @@ class FaultSmsProviderIT {
 
 		// The limit is three a minute: each 500 may have been delivered, so each spends its token.
 		for (int i = 0; i < 3; i++) {
-			assertThat(OtpApi.requestOtp(gateway.url(), phone).code()).isEqualTo("sms_unavailable");
+			assertThatProblem(OtpApi.requestOtp(gateway.url(), phone)).hasStatus(503).hasCode("sms_unavailable");
 		}
-		assertThat(OtpApi.requestOtp(gateway.url(), phone).code()).isEqualTo("rate_limited");
+		assertThatProblem(OtpApi.requestOtp(gateway.url(), phone)).isRateLimitedBy("send-per-phone");
 		assertThat(provider.requests()).hasSize(3);
 	}
 
@@ -212,8 +214,9 @@ class FaultSmsProviderIT {
 	private static boolean expected(Call call) {
 		return switch (call.status()) {
 			case 200 -> true;
-			case 503 -> call.code().equals("sms_unavailable") && call.answer().retryAfter() >= 1
-					&& call.answer().retryAfter() <= OPEN_STATE.plus(SMS_TIMEOUT).toSeconds();
+			case 503 -> ProblemAssert.satisfies(call.answer(), problem -> problem.hasStatus(503)
+				.hasCode("sms_unavailable")
+				.hasRetryAfterBetween(1, OPEN_STATE.plus(SMS_TIMEOUT).toSeconds()));
 			default -> false;
 		};
 	}

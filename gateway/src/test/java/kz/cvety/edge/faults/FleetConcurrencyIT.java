@@ -24,9 +24,11 @@ import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.support.OtpApi.concurrently;
+import static kz.cvety.edge.support.OtpApi.forwardedFor;
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtpAsync;
 import static kz.cvety.edge.support.OtpApi.verifyAsync;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -72,11 +74,11 @@ class FleetConcurrencyIT {
 	void sixtyConcurrentSendsForOnePhoneAcrossThreeGatewaysAdmitExactlyTen() {
 		String phone = newPhone();
 
-		List<Answer> answers = concurrently(60, i -> requestOtpAsync(url(i), phone, client("10.20.0.1")));
+		List<Answer> answers = concurrently(60, i -> requestOtpAsync(url(i), phone, forwardedFor("10.20.0.1")));
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 200).hasSize(10);
 		assertThat(answers).filteredOn(answer -> answer.status() != 200).hasSize(50)
-			.allSatisfy(answer -> assertThat(answer.limit()).isEqualTo("send-per-phone"));
+			.allSatisfy(answer -> assertThatProblem(answer).isRateLimitedBy("send-per-phone"));
 		assertThat(sms.messages()).filteredOn(message -> message.phone().equals(phone)).hasSize(10);
 	}
 
@@ -84,40 +86,40 @@ class FleetConcurrencyIT {
 	void fortyPhonesFromOneClientAcrossThreeGatewaysAdmitExactlyThirty() {
 		List<String> phones = IntStream.range(0, 40).mapToObj(i -> newPhone()).toList();
 
-		List<Answer> answers = concurrently(40, i -> requestOtpAsync(url(i), phones.get(i), client("10.20.0.2")));
+		List<Answer> answers = concurrently(40, i -> requestOtpAsync(url(i), phones.get(i), forwardedFor("10.20.0.2")));
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 200).hasSize(30);
 		assertThat(answers).filteredOn(answer -> answer.status() != 200).hasSize(10)
-			.allSatisfy(answer -> assertThat(answer.limit()).isEqualTo("send-per-ip"));
+			.allSatisfy(answer -> assertThatProblem(answer).isRateLimitedBy("send-per-ip"));
 		assertThat(sms.messages()).filteredOn(message -> phones.contains(message.phone())).hasSize(30);
 	}
 
 	@RepeatedTest(2)
 	void thirtyConcurrentRightCodesAcrossThreeGatewaysVerifyExactlyOnce() {
 		String phone = newPhone();
-		assertThat(OtpApi.requestOtp(url(0), phone, client("10.20.1.1")).status()).isEqualTo(200);
+		assertThat(OtpApi.requestOtp(url(0), phone, forwardedFor("10.20.1.1")).status()).isEqualTo(200);
 		String code = sms.lastCode(phone);
 
 		List<Answer> answers = concurrently(30, i -> verifyAsync(url(i), phone, code));
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 200).hasSize(1);
 		assertThat(answers).filteredOn(answer -> answer.status() != 200).hasSize(29)
-			.allSatisfy(answer -> assertThat(answer.code()).isIn("otp_expired", "otp_attempts_exhausted"));
+			.allSatisfy(answer -> assertThatProblem(answer).isClientError().hasCodeIn("otp_expired", "otp_attempts_exhausted"));
 	}
 
 	@RepeatedTest(2)
 	void fortyConcurrentWrongGuessesAcrossThreeGatewaysAreEvaluatedAtMostThreeTimes() {
 		String phone = newPhone();
-		assertThat(OtpApi.requestOtp(url(0), phone, client("10.20.1.2")).status()).isEqualTo(200);
+		assertThat(OtpApi.requestOtp(url(0), phone, forwardedFor("10.20.1.2")).status()).isEqualTo(200);
 		String code = sms.lastCode(phone);
 
 		List<Answer> answers = concurrently(40, i -> verifyAsync(url(i), phone, wrong(code, i)));
 
 		assertThat(answers).filteredOn(answer -> answer.status() == 401).hasSizeLessThanOrEqualTo(3)
-			.allSatisfy(answer -> assertThat(answer.code()).isEqualTo("otp_invalid"));
+			.allSatisfy(answer -> assertThatProblem(answer).hasStatus(401).hasCode("otp_invalid"));
 		assertThat(answers).filteredOn(answer -> answer.status() != 401)
-			.allSatisfy(answer -> assertThat(answer.code()).isEqualTo("otp_attempts_exhausted"));
-		assertThat(OtpApi.verify(url(1), phone, code).code()).isEqualTo("otp_attempts_exhausted");
+			.allSatisfy(answer -> assertThatProblem(answer).hasStatus(429).hasCode("otp_attempts_exhausted"));
+		assertThatProblem(OtpApi.verify(url(1), phone, code)).hasStatus(429).hasCode("otp_attempts_exhausted");
 	}
 
 	@Test
@@ -146,7 +148,7 @@ class FleetConcurrencyIT {
 			clock.scheduleAtFixedRate(() -> {
 				int n = sent.getAndIncrement();
 				long start = System.nanoTime() - epoch;
-				inFlight.add(requestOtpAsync(sustained.get(n % 3).url(), phone, client("10.21.0." + (n % 250)))
+				inFlight.add(requestOtpAsync(sustained.get(n % 3).url(), phone, forwardedFor("10.21.0." + (n % 250)))
 					.thenAccept(answer -> {
 						if (answer.status() == 200) {
 							admitted.add(new long[] { start, System.nanoTime() - epoch });
@@ -164,10 +166,7 @@ class FleetConcurrencyIT {
 			assertThat(clock.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
 			CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
 
-			assertThat(refused).allSatisfy(answer -> {
-				assertThat(answer.status()).isEqualTo(429);
-				assertThat(answer.limit()).isEqualTo("send-per-phone");
-			});
+			assertThat(refused).allSatisfy(answer -> assertThatProblem(answer).isRateLimitedBy("send-per-phone"));
 			List<long[]> byStart = admitted.stream().sorted((a, b) -> Long.compare(a[0], b[0])).toList();
 			long slowest = byStart.stream().mapToLong(times -> times[1] - times[0]).max().orElse(0);
 			double perPeriod = limit * (period.toNanos() + slowest) / (double) period.toNanos();
@@ -202,10 +201,6 @@ class FleetConcurrencyIT {
 
 	private static String url(int i) {
 		return fleet.get(i % fleet.size()).url();
-	}
-
-	private static Map<String, String> client(String ip) {
-		return Map.of("X-Forwarded-For", ip);
 	}
 
 	/** A wrong code of the same length, different for each {@code i}. */

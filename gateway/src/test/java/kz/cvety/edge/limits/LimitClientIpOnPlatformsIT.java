@@ -20,6 +20,7 @@ import kz.cvety.edge.support.SmsSink;
 
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -75,7 +76,8 @@ class LimitClientIpOnPlatformsIT {
 			Answer admitted = requestOtp(forwarding.url(), newPhone(), xff("6.6.6." + i + ", 203.0.113.7", "10.0.0.1"));
 			assertThat(admitted.status()).isEqualTo(200);
 		}
-		assertLimited(requestOtp(forwarding.url(), newPhone(), xff("7.7.7.7", "203.0.113.7, 10.0.0.2")));
+		assertThatProblem(requestOtp(forwarding.url(), newPhone(), xff("7.7.7.7", "203.0.113.7, 10.0.0.2")))
+			.isRateLimitedBy("send-per-ip");
 
 		assertThat(requestOtp(forwarding.url(), newPhone(), xff("203.0.113.7, 203.0.113.8", "10.0.0.1")).status())
 			.isEqualTo(200);
@@ -88,7 +90,8 @@ class LimitClientIpOnPlatformsIT {
 				.as(client)
 				.isEqualTo(200);
 		}
-		assertLimited(requestOtp(forwarding.url(), newPhone(), xff("2001:db8:1:2::ffff, 10.0.0.1")));
+		assertThatProblem(requestOtp(forwarding.url(), newPhone(), xff("2001:db8:1:2::ffff, 10.0.0.1")))
+			.isRateLimitedBy("send-per-ip");
 
 		assertThat(requestOtp(forwarding.url(), newPhone(), xff("2001:db8:1:3::a, 10.0.0.1")).status()).isEqualTo(200);
 	}
@@ -121,15 +124,9 @@ class LimitClientIpOnPlatformsIT {
 				assertThat(answer.status()).as("send %d with %s", i, spoofed).isEqualTo(200);
 			}
 			else {
-				assertLimited(answer);
+				assertThatProblem(answer).isRateLimitedBy("send-per-ip");
 			}
 		}
-	}
-
-	private static void assertLimited(Answer answer) {
-		assertThat(answer.status()).as("%s", answer).isEqualTo(429);
-		assertThat(answer.code()).isEqualTo("rate_limited");
-		assertThat(answer.limit()).isEqualTo("send-per-ip");
 	}
 
 	private static List<Map.Entry<String, String>> xff(String... lines) {

@@ -11,8 +11,10 @@ import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.SmsSink;
 
+import static kz.cvety.edge.support.OtpApi.forwardedFor;
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -39,11 +41,11 @@ class LimitDailyBudgetIT {
 		try (GatewayInstance gateway = GatewayInstance.start(sms.url(),
 				Map.of("cvety.otp.trusted-proxy-hops", "1", "cvety.otp.limits.send-global", "100/1m,3/1d"))) {
 			for (int i = 0; i < 3; i++) {
-				Answer sent = requestOtp(gateway.url(), newPhone(), client("203.0.113." + (i + 1)));
+				Answer sent = requestOtp(gateway.url(), newPhone(), forwardedFor("203.0.113." + (i + 1)));
 				assertThat(sent.status()).as(sent.toString()).isEqualTo(200);
 			}
 
-			Answer refused = requestOtp(gateway.url(), newPhone(), client("203.0.113.4"));
+			Answer refused = requestOtp(gateway.url(), newPhone(), forwardedFor("203.0.113.4"));
 
 			assertDailyRefusal(refused, "send-global");
 		}
@@ -54,26 +56,19 @@ class LimitDailyBudgetIT {
 		try (GatewayInstance gateway = GatewayInstance.start(sms.url(),
 				Map.of("cvety.otp.trusted-proxy-hops", "1", "cvety.otp.limits.send-per-ip", "100/1m,3/1d"))) {
 			for (int i = 0; i < 3; i++) {
-				assertThat(requestOtp(gateway.url(), newPhone(), client("198.51.100.1")).status()).isEqualTo(200);
+				assertThat(requestOtp(gateway.url(), newPhone(), forwardedFor("198.51.100.1")).status()).isEqualTo(200);
 			}
 
-			assertDailyRefusal(requestOtp(gateway.url(), newPhone(), client("198.51.100.1")), "send-per-ip");
-			assertThat(requestOtp(gateway.url(), newPhone(), client("198.51.100.2")).status()).isEqualTo(200);
+			assertDailyRefusal(requestOtp(gateway.url(), newPhone(), forwardedFor("198.51.100.1")), "send-per-ip");
+			assertThat(requestOtp(gateway.url(), newPhone(), forwardedFor("198.51.100.2")).status()).isEqualTo(200);
 		}
 	}
 
 	/** Refused by {@code limit}; greedy refill of 3 a day gives one code back every 8 hours. */
 	private static void assertDailyRefusal(Answer refused, String limit) {
-		assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
-		assertThat(refused.code()).isEqualTo("rate_limited");
-		assertThat(refused.limit()).isEqualTo(limit);
-		assertThat(refused.retryAfter()).isBetween(8 * 3600L - 120, 8 * 3600L);
+		assertThatProblem(refused).isRateLimitedBy(limit).hasRetryAfterBetween(8 * 3600L - 120, 8 * 3600L);
 		assertThat(refused.header("RateLimit-Limit")).isEqualTo("3");
 		assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
-	}
-
-	static Map<String, String> client(String ip) {
-		return Map.of("X-Forwarded-For", ip);
 	}
 
 }

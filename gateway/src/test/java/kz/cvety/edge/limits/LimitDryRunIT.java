@@ -14,6 +14,7 @@ import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -61,8 +62,7 @@ class LimitDryRunIT {
 
 			Answer failed = requestOtp(gateway.url(), phone);
 
-			assertThat(failed.status()).as(failed.toString()).isEqualTo(503);
-			assertThat(failed.code()).isEqualTo("sms_unavailable");
+			assertThatProblem(failed).hasStatus(503).hasCode("sms_unavailable");
 			// send-per-phone refused (dry run) and took no token, so gets none back; send-per-ip gets its token back.
 			assertThat(probe.availableTokens(probe.keys().sendPerPhone(phone))).contains(0L);
 			assertThat(probe.availableTokens(probe.keys().sendPerIp("127.0.0.1"))).contains(999L);
@@ -86,7 +86,7 @@ class LimitDryRunIT {
 				.mapToObj(i -> requestOtp(gateway.url(), phones.get(i), Map.of("X-Forwarded-For", "203.0.113." + (i + 1))))
 				.toList();
 			List<Answer> guesses = phones.stream()
-				.map(phone -> OtpApi.verify(gateway.url(), phone, LimitVerifyCapsIT.wrong(sms.lastCode(phone)),
+				.map(phone -> OtpApi.verify(gateway.url(), phone, OtpApi.wrongCode(sms.lastCode(phone)),
 						Map.of("X-Forwarded-For", "198.51.100.9")))
 				.toList();
 
@@ -95,7 +95,7 @@ class LimitDryRunIT {
 				assertThat(answer.header("RateLimit-Limit")).isEqualTo("2");
 				assertThat(answer.header("RateLimit-Remaining")).isEqualTo("0");
 			});
-			assertThat(guesses).allSatisfy(answer -> assertThat(answer.code()).as(answer.toString()).isEqualTo("otp_invalid"));
+			assertThat(guesses).allSatisfy(answer -> assertThatProblem(answer).hasStatus(401).hasCode("otp_invalid"));
 			assertThat(sms.messages()).hasSize(4);
 			String metrics = gateway.client().get().uri("/actuator/prometheus").exchange()
 				.expectStatus().isOk()

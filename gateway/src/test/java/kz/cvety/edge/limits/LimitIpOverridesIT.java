@@ -3,10 +3,9 @@ package kz.cvety.edge.limits;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -14,13 +13,14 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import kz.cvety.edge.support.GatewayInstance;
-import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.OtpApi.Answer;
-import kz.cvety.edge.support.SmsSink;
+import kz.cvety.edge.support.SmsGateway;
 import kz.cvety.otp.testing.TestRedis;
 
+import static kz.cvety.edge.support.OtpApi.forwardedFor;
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,39 +31,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(OutputCaptureExtension.class)
 class LimitIpOverridesIT {
 
-	static SmsSink sms;
-
-	static GatewayInstance gateway;
-
-	@BeforeAll
-	static void start() {
-		OtpApi.warmUpJvm();
-		sms = new SmsSink();
-		Map<String, String> settings = new LinkedHashMap<>();
-		settings.put("cvety.otp.trusted-proxy-hops", "1");
-		settings.put("cvety.otp.limits.send-per-ip", "2/1h");
-		settings.put("cvety.otp.limits.ip-overrides[0].network", "203.0.113.0/24");
-		settings.put("cvety.otp.limits.ip-overrides[0].send-per-ip", "5/1h");
-		settings.put("cvety.otp.limits.ip-overrides[1].network", "203.0.113.7/32");
-		settings.put("cvety.otp.limits.ip-overrides[1].send-per-ip", "");
-		settings.put("cvety.otp.limits.ip-overrides[2].network", "2001:db8:1::/48");
-		settings.put("cvety.otp.limits.ip-overrides[2].send-per-ip", "3/1h");
-		gateway = GatewayInstance.start(sms.url(), settings);
-	}
-
-	@AfterAll
-	static void stop() {
-		gateway.close();
-		sms.close();
-	}
+	@RegisterExtension
+	static final SmsGateway otp = SmsGateway.withSettings(Map.of("cvety.otp.trusted-proxy-hops", "1",
+			"cvety.otp.limits.send-per-ip", "2/1h",
+			"cvety.otp.limits.ip-overrides[0].network", "203.0.113.0/24",
+			"cvety.otp.limits.ip-overrides[0].send-per-ip", "5/1h",
+			"cvety.otp.limits.ip-overrides[1].network", "203.0.113.7/32",
+			"cvety.otp.limits.ip-overrides[1].send-per-ip", "",
+			"cvety.otp.limits.ip-overrides[2].network", "2001:db8:1::/48",
+			"cvety.otp.limits.ip-overrides[2].send-per-ip", "3/1h"));
 
 	@Test
 	void anAddressInAnOverriddenNetworkHasItsNetworksLimitAndTheRefusalNamesTheNetwork() {
 		assertThat(sends("203.0.113.20", 5)).isEqualTo(5);
 
-		Answer refused = requestOtp(gateway.url(), newPhone(), client("203.0.113.20"));
-		assertThat(refused.status()).isEqualTo(429);
-		assertThat(refused.limit()).isEqualTo("send-per-ip");
+		Answer refused = requestOtp(otp.url(), newPhone(), forwardedFor("203.0.113.20"));
+		assertThatProblem(refused).isRateLimitedBy("send-per-ip");
 		assertThat(refused.body().path("network").asString()).isEqualTo("203.0.113.0/24");
 		assertThat(refused.body().path("detail").asString()).contains("send-per-ip of network 203.0.113.0/24");
 		assertThat(refused.header("RateLimit-Limit")).isEqualTo("5");
@@ -72,8 +55,8 @@ class LimitIpOverridesIT {
 	@Test
 	void anAddressOutsideEveryNetworkKeepsTheDefault() {
 		assertThat(sends("198.51.100.20", 5)).isEqualTo(2);
-		Answer refused = requestOtp(gateway.url(), newPhone(), client("198.51.100.20"));
-		assertThat(refused.limit()).isEqualTo("send-per-ip");
+		Answer refused = requestOtp(otp.url(), newPhone(), forwardedFor("198.51.100.20"));
+		assertThatProblem(refused).isRateLimitedBy("send-per-ip");
 		assertThat(refused.body().has("network")).isFalse();
 	}
 
@@ -83,11 +66,10 @@ class LimitIpOverridesIT {
 
 		String phone = newPhone();
 		for (int i = 0; i < 10; i++) {
-			assertThat(requestOtp(gateway.url(), phone, client("203.0.113.7")).status()).isEqualTo(200);
+			assertThat(requestOtp(otp.url(), phone, forwardedFor("203.0.113.7")).status()).isEqualTo(200);
 		}
-		Answer perPhone = requestOtp(gateway.url(), phone, client("203.0.113.7"));
-		assertThat(perPhone.status()).as("the per-phone limit still holds").isEqualTo(429);
-		assertThat(perPhone.limit()).isEqualTo("send-per-phone");
+		Answer perPhone = requestOtp(otp.url(), phone, forwardedFor("203.0.113.7"));
+		assertThatProblem(perPhone).as("the per-phone limit still holds").isRateLimitedBy("send-per-phone");
 	}
 
 	@Test
@@ -102,7 +84,7 @@ class LimitIpOverridesIT {
 	@ParameterizedTest
 	@ValueSource(strings = { "203.0.113.0/33", "203.0.113.0", "not-a-network/8", "2001:db8::/129" })
 	void aNetworkThatIsNotCidrStopsStartUpNamingTheEntry(String network, CapturedOutput output) {
-		Map<String, String> settings = new LinkedHashMap<>(GatewayInstance.defaults(sms.url(), TestRedis.uniquePrefix()));
+		Map<String, String> settings = new LinkedHashMap<>(GatewayInstance.defaults(otp.sms().url(), TestRedis.uniquePrefix()));
 		settings.put("cvety.otp.limits.ip-overrides[0].network", network);
 		settings.put("cvety.otp.limits.ip-overrides[0].send-per-ip", "5/1h");
 		assertThatThrownBy(() -> GatewayInstance.start(settings).close()).isInstanceOf(RuntimeException.class);
@@ -115,17 +97,13 @@ class LimitIpOverridesIT {
 	private static long sends(String address, int count) {
 		long admitted = 0;
 		for (int i = 0; i < count; i++) {
-			Answer answer = requestOtp(gateway.url(), newPhone(), client(address));
+			Answer answer = requestOtp(otp.url(), newPhone(), forwardedFor(address));
 			assertThat(answer.status()).as(answer.toString()).isIn(200, 429);
 			if (answer.status() == 200) {
 				admitted++;
 			}
 		}
 		return admitted;
-	}
-
-	private static Map<String, String> client(String address) {
-		return Map.of("X-Forwarded-For", address);
 	}
 
 }

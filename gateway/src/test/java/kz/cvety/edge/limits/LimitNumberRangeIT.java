@@ -4,18 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import kz.cvety.edge.support.GatewayInstance;
-import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.OtpApi.Answer;
 import kz.cvety.edge.support.RedisContents;
-import kz.cvety.edge.support.SmsSink;
+import kz.cvety.edge.support.SmsGateway;
 import kz.cvety.otp.testing.TestRedis;
 
+import static kz.cvety.edge.support.OtpApi.forwardedFor;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -25,62 +24,45 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LimitNumberRangeIT {
 
-	static SmsSink sms;
-
-	static GatewayInstance gateway;
-
-	@BeforeAll
-	static void start() {
-		OtpApi.warmUpJvm();
-		sms = new SmsSink();
-		// The pumping guard would stop this never-verifying ring first: it has a test of its own.
-		gateway = GatewayInstance.start(sms.url(),
-				Map.of("cvety.otp.trusted-proxy-hops", "1", "cvety.otp.pumping.enabled", "false"));
-	}
-
-	@AfterAll
-	static void stop() {
-		gateway.close();
-		sms.close();
-	}
+	// The pumping guard would stop this never-verifying ring first: it has a test of its own.
+	@RegisterExtension
+	static final SmsGateway otp = SmsGateway
+		.withSettings(Map.of("cvety.otp.trusted-proxy-hops", "1", "cvety.otp.pumping.enabled", "false"));
 
 	@Test
 	void aRingWalkingOneRangeFromRotatingIpsIsStoppedAtTheRangeWhileOtherRangesGetCodes() {
 		List<Answer> answers = new ArrayList<>();
 		for (int i = 0; i < 40; i++) {
-			answers.add(requestOtp(gateway.url(), String.format("+7701555%04d", i), client("203.0.113." + (i + 1))));
+			answers.add(requestOtp(otp.url(), String.format("+7701555%04d", i), forwardedFor("203.0.113." + (i + 1))));
 		}
 
 		assertThat(answers.subList(0, 30)).allSatisfy(answer -> assertThat(answer.status()).as(answer.toString()).isEqualTo(200));
 		assertThat(answers.subList(30, 40)).allSatisfy(answer -> {
-			assertThat(answer.status()).isEqualTo(429);
-			assertThat(answer.code()).isEqualTo("rate_limited");
-			assertThat(answer.limit()).isEqualTo("send-per-prefix");
 			// Greedy refill of 30 an hour: a number of the range is admitted again two minutes on, not sooner.
-			assertThat(answer.retryAfter()).isBetween(90L, 120L);
+			assertThatProblem(answer).isRateLimitedBy("send-per-prefix").hasRetryAfterBetween(90, 120);
 			assertThat(answer.hasRateLimitHeaders()).isTrue();
 		});
 		assertThat(answers.get(30).header("RateLimit-Limit")).isEqualTo("30");
 		assertThat(answers.get(30).header("RateLimit-Remaining")).isEqualTo("0");
-		assertThat(sms.count()).isEqualTo(30);
+		assertThat(otp.sms().count()).isEqualTo(30);
 
-		Answer neighbour = requestOtp(gateway.url(), "+77015560100", client("203.0.113.200"));
+		Answer neighbour = requestOtp(otp.url(), "+77015560100", forwardedFor("203.0.113.200"));
 		assertThat(neighbour.status()).as(neighbour.toString()).isEqualTo(200);
-		Answer sameIpOtherRange = requestOtp(gateway.url(), "+77775550100", client("203.0.113.40"));
+		Answer sameIpOtherRange = requestOtp(otp.url(), "+77775550100", forwardedFor("203.0.113.40"));
 		assertThat(sameIpOtherRange.status()).as(sameIpOtherRange.toString()).isEqualTo(200);
 	}
 
 	@Test
 	void aSendRefusedAtItsRangeTakesNoTokenOfThePerIpOrGlobalLimits() {
-		try (BucketProbe probe = new BucketProbe(TestRedis.url(), gateway.keyPrefix())) {
+		try (BucketProbe probe = new BucketProbe(TestRedis.url(), otp.keyPrefix())) {
 			for (int i = 0; i < 30; i++) {
-				assertThat(requestOtp(gateway.url(), String.format("+7708555%04d", i), client("198.51.100.1")).status())
+				assertThat(requestOtp(otp.url(), String.format("+7708555%04d", i), forwardedFor("198.51.100.1")).status())
 					.isEqualTo(200);
 			}
 
-			Answer refused = requestOtp(gateway.url(), "+77085559999", client("198.51.100.77"));
+			Answer refused = requestOtp(otp.url(), "+77085559999", forwardedFor("198.51.100.77"));
 
-			assertThat(refused.limit()).isEqualTo("send-per-prefix");
+			assertThatProblem(refused).isRateLimitedBy("send-per-prefix");
 			// The range is asked before the client IP and the global budget: a range refusal never reaches them.
 			assertThat(probe.availableTokens(probe.keys().sendPerIp("198.51.100.77"))).as("per-IP bucket").isEmpty();
 			assertThat(probe.availableTokens(probe.keys().sendPerPhone("+77085559999"))).as("per-phone token refunded")
@@ -90,19 +72,15 @@ class LimitNumberRangeIT {
 
 	@Test
 	void aRangeBucketIsKeyedByAHashOfTheRangeOnItsOwnHashTagWithATtl() {
-		assertThat(requestOtp(gateway.url(), "+77475553344", client("192.0.2.9")).status()).isEqualTo(200);
-		try (BucketProbe probe = new BucketProbe(TestRedis.url(), gateway.keyPrefix());
+		assertThat(requestOtp(otp.url(), "+77475553344", forwardedFor("192.0.2.9")).status()).isEqualTo(200);
+		try (BucketProbe probe = new BucketProbe(TestRedis.url(), otp.keyPrefix());
 				RedisContents redis = RedisContents.connect()) {
 			String key = probe.keys().sendPerPrefix("+7747555");
 
-			assertThat(redis.keys(gateway.keyPrefix() + "prefix:*")).contains(key)
+			assertThat(redis.keys(otp.keyPrefix() + "prefix:*")).contains(key)
 				.allSatisfy(stored -> assertThat(stored).matches(".*prefix:\\{[0-9a-f]{24}\\}:send").doesNotContain("7747555"));
 			assertThat(redis.pttl(key)).as("TTL of %s", key).isPositive();
 		}
-	}
-
-	static Map<String, String> client(String ip) {
-		return Map.of("X-Forwarded-For", ip);
 	}
 
 }

@@ -34,6 +34,7 @@ import static kz.cvety.edge.support.OtpApi.requestOtp;
 import static kz.cvety.edge.support.OtpApi.requestOtpAsync;
 import static kz.cvety.edge.support.OtpApi.verify;
 import static kz.cvety.edge.support.OtpApi.verifyAsync;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -84,7 +85,8 @@ class LimitRedisClusterIT {
 				for (String phone : phones) {
 					assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
 					String code = sms.lastCode(phone);
-					assertThat(verify(gateway.url(), phone, LimitVerifyCapsIT.wrong(code)).code()).isEqualTo("otp_invalid");
+					assertThatProblem(verify(gateway.url(), phone, OtpApi.wrongCode(code))).hasStatus(401)
+						.hasCode("otp_invalid");
 					assertThat(verify(gateway.url(), phone, code).status()).isEqualTo(200);
 				}
 
@@ -92,10 +94,10 @@ class LimitRedisClusterIT {
 				List<Answer> sends = concurrently(20, i -> requestOtpAsync(gateway.url(), burst, Map.of()));
 				assertThat(sends).filteredOn(answer -> answer.status() == 200).hasSize(10);
 				assertThat(sends).filteredOn(answer -> answer.status() == 429).hasSize(10)
-					.allSatisfy(answer -> assertThat(answer.limit()).isEqualTo("send-per-phone"));
+					.allSatisfy(answer -> assertThatProblem(answer).isRateLimitedBy("send-per-phone"));
 
 				String code = sms.lastCode(burst);
-				List<Answer> guesses = concurrently(20, i -> verifyAsync(gateway.url(), burst, LimitVerifyCapsIT.wrong(code)));
+				List<Answer> guesses = concurrently(20, i -> verifyAsync(gateway.url(), burst, OtpApi.wrongCode(code)));
 				assertThat(guesses).filteredOn(answer -> answer.status() == 401).hasSizeLessThanOrEqualTo(3);
 				assertThat(guesses).allSatisfy(answer -> assertThat(answer.status()).isIn(401, 429));
 

@@ -52,7 +52,7 @@ class LimitRedisCommandsIT {
 				Map<String, Long> refused = count(commands, () -> requestOtp(gateway.url(), phone), 429);
 				Map<String, Long> refusedCached = count(commands, () -> requestOtp(gateway.url(), phone), 429);
 				String code = sms.lastCode(phone);
-				Map<String, Long> wrongCode = count(commands, () -> verify(gateway.url(), phone, LimitVerifyCapsIT.wrong(code)), 401);
+				Map<String, Long> wrongCode = count(commands, () -> verify(gateway.url(), phone, OtpApi.wrongCode(code)), 401);
 				Map<String, Long> rightCode = count(commands, () -> verify(gateway.url(), phone, code), 200);
 				Map<String, Long> noCode = count(commands, () -> verify(gateway.url(), phone, code), 401);
 

@@ -5,20 +5,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import kz.cvety.edge.support.GatewayInstance;
-import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.OtpApi.Answer;
-import kz.cvety.edge.support.SmsSink;
+import kz.cvety.edge.support.SmsGateway;
 import kz.cvety.otp.testing.TestRedis;
 
-import static kz.cvety.edge.limits.LimitVerifyCapsIT.wrong;
+import static kz.cvety.edge.support.OtpApi.forwardedFor;
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
 import static kz.cvety.edge.support.OtpApi.verify;
+import static kz.cvety.edge.support.OtpApi.wrongCode;
+import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -28,23 +28,9 @@ import static org.awaitility.Awaitility.await;
  */
 class LimitVerifyPerIpIT {
 
-	static SmsSink sms;
-
-	static GatewayInstance gateway;
-
-	@BeforeAll
-	static void start() {
-		OtpApi.warmUpJvm();
-		sms = new SmsSink();
-		gateway = GatewayInstance.start(sms.url(),
-				Map.of("cvety.otp.trusted-proxy-hops", "1", "cvety.otp.limits.verify-failures-per-ip", "20/1h"));
-	}
-
-	@AfterAll
-	static void stop() {
-		gateway.close();
-		sms.close();
-	}
+	@RegisterExtension
+	static final SmsGateway otp = SmsGateway
+		.withSettings(Map.of("cvety.otp.trusted-proxy-hops", "1", "cvety.otp.limits.verify-failures-per-ip", "20/1h"));
 
 	@Test
 	void wrongCodesFromOneAddressAcrossTwentyFivePhonesAreRefusedAtTheBudget() {
@@ -52,75 +38,73 @@ class LimitVerifyPerIpIT {
 		List<String> phones = new ArrayList<>();
 		for (int i = 0; i < 26; i++) {
 			String phone = newPhone();
-			assertThat(requestOtp(gateway.url(), phone, client("198.51.100." + (i + 1))).status()).isEqualTo(200);
+			assertThat(requestOtp(otp.url(), phone, forwardedFor("198.51.100." + (i + 1))).status()).isEqualTo(200);
 			phones.add(phone);
 		}
-		try (BucketProbe probe = new BucketProbe(TestRedis.url(), gateway.keyPrefix())) {
+		try (BucketProbe probe = new BucketProbe(TestRedis.url(), otp.keyPrefix())) {
 			String budget = probe.keys().verifyFailuresPerIp(guesser);
 			for (int i = 0; i < 10; i++) {
-				assertThat(verify(gateway.url(), newPhone(), "000000", client(guesser)).code()).isEqualTo("otp_expired");
+				assertThatProblem(verify(otp.url(), newPhone(), "000000", forwardedFor(guesser))).hasStatus(401)
+					.hasCode("otp_expired");
 			}
 			assertThat(probe.availableTokens(budget)).as("after guesses at missing codes").isEmpty();
 			String own = phones.remove(25);
-			assertThat(verify(gateway.url(), own, sms.lastCode(own), client(guesser)).status()).isEqualTo(200);
+			assertThat(verify(otp.url(), own, otp.sms().lastCode(own), forwardedFor(guesser)).status()).isEqualTo(200);
 			// The token goes back when the request has settled, which may be just after the answer is written.
 			await().atMost(Duration.ofSeconds(5))
 				.untilAsserted(() -> assertThat(probe.availableTokens(budget)).as("after a right code").contains(20L));
 
 			List<Answer> answers = phones.stream()
-				.map(phone -> verify(gateway.url(), phone, wrong(sms.lastCode(phone)), client(guesser)))
+				.map(phone -> verify(otp.url(), phone, wrongCode(otp.sms().lastCode(phone)), forwardedFor(guesser)))
 				.toList();
 
-			assertThat(answers.subList(0, 20)).allSatisfy(answer -> assertThat(answer.code()).isEqualTo("otp_invalid"));
+			assertThat(answers.subList(0, 20))
+				.allSatisfy(answer -> assertThatProblem(answer).hasStatus(401).hasCode("otp_invalid"));
 			assertThat(answers.subList(20, 25)).allSatisfy(answer -> {
-				assertThat(answer.status()).isEqualTo(429);
-				assertThat(answer.code()).isEqualTo("rate_limited");
-				assertThat(answer.limit()).isEqualTo("verify-failures-per-ip");
 				// Greedy refill of 20 an hour: one guess back every 3 minutes.
-				assertThat(answer.retryAfter()).isBetween(120L, 180L);
+				assertThatProblem(answer).isRateLimitedBy("verify-failures-per-ip").hasRetryAfterBetween(120, 180);
 				assertThat(answer.hasRateLimitHeaders()).isTrue();
 			});
 			// The refused guess charged neither the phone's budget nor more than its own attempt of the code.
 			String refusedPhone = phones.get(20);
 			assertThat(probe.availableTokens(probe.keys().verifyFailuresPerPhone(refusedPhone))).contains(10L);
-			assertThat(verify(gateway.url(), refusedPhone, sms.lastCode(refusedPhone), client("198.51.100.200")).status())
+			assertThat(verify(otp.url(), refusedPhone, otp.sms().lastCode(refusedPhone), forwardedFor("198.51.100.200")).status())
 				.as("the customer's right code from another address")
 				.isEqualTo(200);
-			assertThat(verify(gateway.url(), phones.get(21), wrong(sms.lastCode(phones.get(21))), client("198.51.100.201"))
-				.code()).as("another address's wrong code").isEqualTo("otp_invalid");
+			assertThatProblem(verify(otp.url(), phones.get(21), wrongCode(otp.sms().lastCode(phones.get(21))), forwardedFor("198.51.100.201")))
+				.as("another address's wrong code")
+				.hasStatus(401)
+				.hasCode("otp_invalid");
 		}
 	}
 
 	@Test
 	void whenThePhoneAndTheAddressBudgetsAreBothSpentThePhoneLockAnswers() {
-		try (GatewayInstance tight = GatewayInstance.start(sms.url(),
+		try (GatewayInstance tight = GatewayInstance.start(otp.sms().url(),
 				Map.of("cvety.otp.trusted-proxy-hops", "1", "cvety.otp.limits.verify-failures-per-phone", "2/1h",
 						"cvety.otp.limits.verify-failures-per-ip", "3/1h"))) {
-			Map<String, String> guesser = client("203.0.113.77");
+			Map<String, String> guesser = forwardedFor("203.0.113.77");
 			String target = newPhone();
 			String other = newPhone();
-			requestOtp(tight.url(), target, client("198.51.100.10"));
-			requestOtp(tight.url(), other, client("198.51.100.11"));
-			String code = sms.lastCode(target);
-			assertThat(verify(tight.url(), target, wrong(code), guesser).code()).isEqualTo("otp_invalid");
-			assertThat(verify(tight.url(), target, wrong(code), guesser).code()).isEqualTo("otp_invalid");
-			assertThat(verify(tight.url(), other, wrong(sms.lastCode(other)), guesser).code()).isEqualTo("otp_invalid");
+			requestOtp(tight.url(), target, forwardedFor("198.51.100.10"));
+			requestOtp(tight.url(), other, forwardedFor("198.51.100.11"));
+			String code = otp.sms().lastCode(target);
+			assertThatProblem(verify(tight.url(), target, wrongCode(code), guesser)).hasStatus(401).hasCode("otp_invalid");
+			assertThatProblem(verify(tight.url(), target, wrongCode(code), guesser)).hasStatus(401).hasCode("otp_invalid");
+			assertThatProblem(verify(tight.url(), other, wrongCode(otp.sms().lastCode(other)), guesser)).hasStatus(401)
+				.hasCode("otp_invalid");
 
-			Answer both = verify(tight.url(), target, wrong(code), guesser);
+			Answer both = verify(tight.url(), target, wrongCode(code), guesser);
 
-			assertThat(both.status()).isEqualTo(429);
-			assertThat(both.code()).isEqualTo("verify_locked");
-			assertThat(verify(tight.url(), target, code, guesser).code()).as("again, from the cache").isEqualTo("verify_locked");
+			assertThatProblem(both).hasStatus(429).hasCode("verify_locked");
+			assertThatProblem(verify(tight.url(), target, code, guesser)).as("again, from the cache")
+				.hasStatus(429)
+				.hasCode("verify_locked");
 			String third = newPhone();
-			requestOtp(tight.url(), third, client("198.51.100.12"));
-			Answer address = verify(tight.url(), third, wrong(sms.lastCode(third)), guesser);
-			assertThat(address.code()).isEqualTo("rate_limited");
-			assertThat(address.limit()).isEqualTo("verify-failures-per-ip");
+			requestOtp(tight.url(), third, forwardedFor("198.51.100.12"));
+			Answer address = verify(tight.url(), third, wrongCode(otp.sms().lastCode(third)), guesser);
+			assertThatProblem(address).isRateLimitedBy("verify-failures-per-ip");
 		}
-	}
-
-	static Map<String, String> client(String ip) {
-		return Map.of("X-Forwarded-For", ip);
 	}
 
 }

@@ -134,6 +134,20 @@ public final class OtpApi {
 		return JSON.writeValueAsString(object);
 	}
 
+	/** The header a trusted proxy adds, so that a request comes from client {@code ip}. */
+	public static Map<String, String> forwardedFor(String ip) {
+		return Map.of("X-Forwarded-For", ip);
+	}
+
+	/** A code of the same length that differs from {@code code} in every digit. */
+	public static String wrongCode(String code) {
+		StringBuilder other = new StringBuilder();
+		for (char digit : code.toCharArray()) {
+			other.append((char) ('0' + (digit - '0' + 1) % 10));
+		}
+		return other.toString();
+	}
+
 	/** A code of the same length that is not {@code code}. */
 	public static String otherCode(String code) {
 		StringBuilder other = new StringBuilder(code);

@@ -1,5 +1,8 @@
 package kz.cvety.edge.support;
 
+import java.util.Arrays;
+import java.util.function.Consumer;
+
 import org.assertj.core.api.AbstractAssert;
 import tools.jackson.databind.JsonNode;
 
@@ -88,9 +91,39 @@ public final class ProblemAssert extends AbstractAssert<ProblemAssert, HttpAnswe
 		return this;
 	}
 
+	/**
+	 * Whether {@code answer} passes {@code requirements}, for a predicate over many answers (a fault test's
+	 * recorded traffic) that reports the ones that do not rather than stopping at the first.
+	 */
+	public static boolean satisfies(HttpAnswer answer, Consumer<ProblemAssert> requirements) {
+		try {
+			requirements.accept(assertThatProblem(answer));
+			return true;
+		}
+		catch (AssertionError ex) {
+			return false;
+		}
+	}
+
 	/** This machine-readable {@code code} (and so {@code type}). */
 	public ProblemAssert hasCode(String code) {
 		return hasMember("code", code);
+	}
+
+	/** One of these machine-readable codes, where a race decides which. */
+	public ProblemAssert hasCodeIn(String... codes) {
+		isNotNull();
+		String actualCode = this.actual.json().path("code").asString(null);
+		if (!Arrays.asList(codes).contains(actualCode)) {
+			failWithMessage("Expected code in <%s> but was <%s> on <%s>", Arrays.toString(codes), actualCode,
+					this.actual);
+		}
+		return this;
+	}
+
+	/** A {@code 429 rate_limited} problem naming {@code limit}, with its {@code Retry-After}. */
+	public ProblemAssert isRateLimitedBy(String limit) {
+		return hasStatus(429).hasCode("rate_limited").hasLimit(limit);
 	}
 
 	/** The limit a {@code rate_limited} problem names. */
@@ -118,6 +151,16 @@ public final class ProblemAssert extends AbstractAssert<ProblemAssert, HttpAnswe
 		isNotNull();
 		retryAfter();
 		return this;
+	}
+
+	/** A {@code Retry-After} of exactly {@code seconds}. */
+	public ProblemAssert hasRetryAfter(long seconds) {
+		return hasRetryAfterBetween(seconds, seconds);
+	}
+
+	/** A {@code Retry-After} of at least {@code min} seconds. */
+	public ProblemAssert hasRetryAfterAtLeast(long min) {
+		return hasRetryAfterBetween(min, Long.MAX_VALUE);
 	}
 
 	/** A {@code Retry-After} of {@code min} to {@code max} seconds. */
