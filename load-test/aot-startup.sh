@@ -17,7 +17,7 @@
 # Settings (environment): AOT_ROUNDS=5, AOT_VARIANTS="jdk17-launcher jdk25 jdk25-aot",
 # AOT_JDK17=/usr/lib/jvm/java-17-openjdk-amd64, AOT_JDK25=/usr/lib/jvm/temurin-25-jdk-amd64,
 # AOT_JAVA_OPTS="-Xms512m -Xmx512m", AOT_WRK_DURATION=10s, AOT_JAR=gateway/target/gateway.jar,
-# AOT_OUT=load-test/results/aot-<time>
+# AOT_OUT=load-test/results/aot-<time>. The medians of a finished run again: AOT_REPORT=<its results folder>.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,6 +32,29 @@ OUT=${AOT_OUT:-$ROOT/load-test/results/aot-$(date +%Y%m%d-%H%M%S)}
 
 log() { printf '[aot-startup] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
+
+# --- the medians per variant, from starts.txt -----------------------------------------------------------------------
+report() {
+  median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+  field() { # variant key
+    grep "^variant=$1 " "$OUT/starts.txt" | tr ' ' '\n' | sed -n "s/^$2=//p"
+  }
+  ok_per_s() { # variant: 2xx answers per second of each start
+    grep "^variant=$1 " "$OUT/starts.txt" | tr ' ' '\n' | awk -F= '$1 == "s2xx" {ok = $2} $1 == "duration_us" {d = $2}
+      $1 == "started_s" {printf "%.1f\n", ok / (d / 1e6)}'
+  }
+  printf '%-15s %9s %9s %8s %8s %8s %8s %7s %6s %s\n' variant ready_ms started_s warmup_ms rss_mib "req/s" "2xx/s" \
+    "p99 ms" load1 "warm-ups incomplete"
+  for variant in $(awk '{sub("variant=", "", $1); if (!seen[$1]++) print $1}' "$OUT/starts.txt"); do
+    printf '%-15s %9s %9s %8s %8s %8.0f %8.0f %7.0f %6s %s\n' "$variant" "$(field "$variant" ready_ms | median)" \
+      "$(field "$variant" started_s | median)" "$(field "$variant" warmup_ms | median)" \
+      "$(field "$variant" rss_mib | median)" "$(field "$variant" rps | median)" "$(ok_per_s "$variant" | median)" \
+      "$(field "$variant" p99_us | median | awk '{print $1 / 1000}')" "$(field "$variant" load1 | median)" \
+      "$(field "$variant" warmup_warn | awk '$1 > 0 {n++} END {printf "%d of %d", n, NR}')"
+  done
+  cat "$OUT/run.txt"
+}
+if [[ -n ${AOT_REPORT:-} ]]; then OUT=$AOT_REPORT report; exit; fi
 
 for tool in wrk nginx redis-server redis-cli curl; do command -v "$tool" >/dev/null || die "missing: $tool"; done
 [[ -x $JDK17/bin/java && -x $JDK25/bin/java ]] || die "need $JDK17/bin/java and $JDK25/bin/java"
@@ -157,20 +180,4 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/run.txt"
 
-# --- medians --------------------------------------------------------------------------------------------------------
-median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-field() { # variant key
-  grep "^variant=$1 " "$OUT/starts.txt" | tr ' ' '\n' | sed -n "s/^$2=//p"
-}
-{
-  printf '%-15s %9s %9s %8s %9s %10s %10s %6s %s\n' variant ready_ms started_s warmup rss_mib "req/s 10s" "p99 ms" load1 \
-    "warm-ups incomplete"
-  for variant in "${VARIANTS[@]}"; do
-    printf '%-15s %9s %9s %8s %9s %10.0f %10.1f %6s %s\n' "$variant" "$(field "$variant" ready_ms | median)" \
-      "$(field "$variant" started_s | median)" "$(field "$variant" warmup_ms | median)" \
-      "$(field "$variant" rss_mib | median)" "$(field "$variant" rps | median)" \
-      "$(field "$variant" p99_us | median | awk '{print $1 / 1000}')" "$(field "$variant" load1 | median)" \
-      "$(field "$variant" warmup_warn | awk '$1 > 0 {n++} END {printf "%d of %d", n, NR}')"
-  done
-  cat "$OUT/run.txt"
-} | tee "$OUT/summary.txt"
+report | tee "$OUT/summary.txt"
