@@ -67,14 +67,8 @@ cleanup() { local pid; for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || tr
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  die "no free port found"
-}
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- the two extracted forms, each with the config/ the gateway reads from its working directory ---------------
 "$JDK17/bin/java" -Djarmode=tools -jar "$JAR" extract --layers --launcher --destination "$OUT/launcher" >/dev/null

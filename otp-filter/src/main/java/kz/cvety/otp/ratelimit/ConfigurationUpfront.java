@@ -1,14 +1,8 @@
 package kz.cvety.otp.ratelimit;
 
-import java.util.concurrent.CompletableFuture;
-
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TokensInheritanceStrategy;
-import io.github.bucket4j.distributed.proxy.AsyncCommandExecutor;
-import io.github.bucket4j.distributed.proxy.CommandExecutor;
 import io.github.bucket4j.distributed.proxy.optimization.Optimization;
-import io.github.bucket4j.distributed.proxy.optimization.OptimizationListener;
-import io.github.bucket4j.distributed.remote.CommandResult;
 import io.github.bucket4j.distributed.remote.RemoteCommand;
 import io.github.bucket4j.distributed.remote.commands.CheckConfigurationVersionAndExecuteCommand;
 import io.github.bucket4j.distributed.remote.commands.CreateInitialStateWithVersionOrReplaceConfigurationAndExecuteCommand;
@@ -25,49 +19,26 @@ import io.github.bucket4j.distributed.remote.commands.CreateInitialStateWithVers
  * No bucket4j setting does this; the {@link Optimization} hook is the one place on the proxy's command path to do
  * it.
  */
-final class ConfigurationUpfront implements Optimization {
+final class ConfigurationUpfront extends CommandRewrite {
 
 	private final BucketConfiguration configuration;
-
-	private final Optimization inner;
 
 	/**
 	 * @param configuration the configuration every bucket of the proxy has
 	 * @param inner the optimizations the commands go through next
 	 */
 	ConfigurationUpfront(BucketConfiguration configuration, Optimization inner) {
+		super(inner);
 		this.configuration = configuration;
-		this.inner = inner;
 	}
 
 	@Override
-	public Optimization withListener(OptimizationListener listener) {
-		return new ConfigurationUpfront(this.configuration, this.inner.withListener(listener));
+	CommandRewrite before(Optimization inner) {
+		return new ConfigurationUpfront(this.configuration, inner);
 	}
 
 	@Override
-	public CommandExecutor apply(CommandExecutor executor) {
-		CommandExecutor next = this.inner.apply(executor);
-		return new CommandExecutor() {
-			@Override
-			public <T> CommandResult<T> execute(RemoteCommand<T> command) {
-				return next.execute(withConfiguration(command));
-			}
-		};
-	}
-
-	@Override
-	public AsyncCommandExecutor apply(AsyncCommandExecutor executor) {
-		AsyncCommandExecutor next = this.inner.apply(executor);
-		return new AsyncCommandExecutor() {
-			@Override
-			public <T> CompletableFuture<CommandResult<T>> executeAsync(RemoteCommand<T> command) {
-				return next.executeAsync(withConfiguration(command));
-			}
-		};
-	}
-
-	private <T> RemoteCommand<T> withConfiguration(RemoteCommand<T> command) {
+	<T> RemoteCommand<T> rewrite(RemoteCommand<T> command) {
 		if (command instanceof CheckConfigurationVersionAndExecuteCommand<T> versioned) {
 			// The strategy is the one the proxy is built with; UsedTokensInheritance, next on the path, replaces how
 			// it carries tokens over.

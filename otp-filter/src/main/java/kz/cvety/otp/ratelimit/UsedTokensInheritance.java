@@ -4,16 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.BucketState;
 import io.github.bucket4j.TokensInheritanceStrategy;
-import io.github.bucket4j.distributed.proxy.AsyncCommandExecutor;
-import io.github.bucket4j.distributed.proxy.CommandExecutor;
 import io.github.bucket4j.distributed.proxy.optimization.Optimization;
-import io.github.bucket4j.distributed.proxy.optimization.OptimizationListener;
 import io.github.bucket4j.distributed.remote.CommandResult;
 import io.github.bucket4j.distributed.remote.MutableBucketEntry;
 import io.github.bucket4j.distributed.remote.RemoteBucketState;
@@ -25,7 +21,7 @@ import io.github.bucket4j.distributed.remote.commands.CreateInitialStateWithVers
  * configuration starts at its capacity less the tokens the key used in that window, raised or lowered alike.
  * Applied as an {@link Optimization}, the one hook on the proxy's command path, inside the same compare-and-swap.
  */
-final class UsedTokensInheritance implements Optimization {
+final class UsedTokensInheritance extends CommandRewrite {
 
 	// Why not one of bucket4j's strategies: a bucket stores the tokens left, not the tokens used. ADDITIVE gives
 	// capacity - used when a window is raised (10/1m -> 20/1m after 3 used: 17) but falls back to AS_IS when it is
@@ -35,40 +31,17 @@ final class UsedTokensInheritance implements Optimization {
 	// negative admits nothing until refill (greedy: a token at a time; interval: the whole count at the window's next
 	// boundary, which the replacement keeps) brings it back above zero.
 
-	private final Optimization inner;
-
 	UsedTokensInheritance(Optimization inner) {
-		this.inner = inner;
+		super(inner);
 	}
 
 	@Override
-	public Optimization withListener(OptimizationListener listener) {
-		return new UsedTokensInheritance(this.inner.withListener(listener));
+	CommandRewrite before(Optimization inner) {
+		return new UsedTokensInheritance(inner);
 	}
 
 	@Override
-	public CommandExecutor apply(CommandExecutor executor) {
-		CommandExecutor next = this.inner.apply(executor);
-		return new CommandExecutor() {
-			@Override
-			public <T> CommandResult<T> execute(RemoteCommand<T> command) {
-				return next.execute(keepingUsed(command));
-			}
-		};
-	}
-
-	@Override
-	public AsyncCommandExecutor apply(AsyncCommandExecutor executor) {
-		AsyncCommandExecutor next = this.inner.apply(executor);
-		return new AsyncCommandExecutor() {
-			@Override
-			public <T> CompletableFuture<CommandResult<T>> executeAsync(RemoteCommand<T> command) {
-				return next.executeAsync(keepingUsed(command));
-			}
-		};
-	}
-
-	private static <T> RemoteCommand<T> keepingUsed(RemoteCommand<T> command) {
+	<T> RemoteCommand<T> rewrite(RemoteCommand<T> command) {
 		if (command instanceof CreateInitialStateWithVersionOrReplaceConfigurationAndExecuteCommand<T> replacing
 				&& !(command instanceof ReplaceKeepingUsed)) {
 			return new ReplaceKeepingUsed<>(replacing);

@@ -109,7 +109,7 @@ class OtpCircuitBreakerAutoConfigurationIT {
 
 	@Test
 	void metersAreBoundOnceWithTheirNamesAndTags() {
-		this.runner.withUserConfiguration(Meters.class).run(context -> {
+		this.runner.withUserConfiguration(OtpAutoConfigurationsIT.Meters.class).run(context -> {
 			assertThat(context).hasNotFailed();
 			MeterRegistry meters = context.getBean(MeterRegistry.class);
 			for (String name : new String[] { "otp-redis", "sms" }) {
@@ -132,7 +132,7 @@ class OtpCircuitBreakerAutoConfigurationIT {
 
 	@Test
 	void withSpringCloudCircuitBreakerTheBackendSharesResilience4jsRegistryAndItsMeters() {
-		this.runner.withUserConfiguration(Meters.class)
+		this.runner.withUserConfiguration(OtpAutoConfigurationsIT.Meters.class)
 			.withConfiguration(AutoConfigurations.of(CircuitBreakerAutoConfiguration.class,
 					TimeLimiterAutoConfiguration.class, BulkheadAutoConfiguration.class,
 					ReactiveResilience4JAutoConfiguration.class))
@@ -155,7 +155,7 @@ class OtpCircuitBreakerAutoConfigurationIT {
 
 	@Test
 	void noSpringCloudCircuitBreakerIsNeeded() {
-		this.runner.withUserConfiguration(Meters.class)
+		this.runner.withUserConfiguration(OtpAutoConfigurationsIT.Meters.class)
 			.withClassLoader(new FilteredClassLoader("org.springframework.cloud.circuitbreaker",
 					"org.springframework.cloud.client.circuitbreaker", "io.github.resilience4j.springboot3"))
 			.run(context -> {
@@ -181,16 +181,6 @@ class OtpCircuitBreakerAutoConfigurationIT {
 		assertThat(config.getSlidingWindowSize()).isEqualTo(slidingWindowSize);
 		assertThat(config.getMinimumNumberOfCalls()).isEqualTo(minimumNumberOfCalls);
 		assertThat(config.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(waitDurationInOpenState.toMillis());
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class Meters {
-
-		@Bean
-		MeterRegistry meterRegistry() {
-			return new SimpleMeterRegistry();
-		}
-
 	}
 
 	@Configuration(proxyBeanMethods = false)
