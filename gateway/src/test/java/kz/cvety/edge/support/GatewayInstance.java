@@ -3,10 +3,14 @@ package kz.cvety.edge.support;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.event.ApplicationPreparedEvent;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -19,6 +23,9 @@ import kz.cvety.otp.testing.TestRedis;
  * given as command-line arguments, as ops would. Several instances may share one Redis.
  */
 public final class GatewayInstance implements AutoCloseable {
+
+	private static final Semaphore LOGGING_SET_UP = new Semaphore(1);
+
 
 	/** A hash secret for tests (not a dev-only value, so the prod profile accepts it). */
 	public static final String HASH_SECRET = "test-hash-secret-0123456789abcdefghijklmnop";
@@ -53,10 +60,30 @@ public final class GatewayInstance implements AutoCloseable {
 	/** Starts a gateway with exactly {@code settings} and, as beans by name, {@code beans} (a test's span exporter). */
 	public static GatewayInstance start(Map<String, String> settings, Map<String, Object> beans) {
 		String[] args = settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-		return new GatewayInstance(new SpringApplicationBuilder(GatewayApplication.class)
-			.initializers(GatewayInstance::ownNettyResources,
-					context -> beans.forEach(context.getBeanFactory()::registerSingleton))
-			.run(args));
+		// Spring Boot sets up the JVM's one logging system while it prepares an application's environment; two
+		// gateways a test starts at once must not do that together (the second fails: "Unable to find Spring
+		// Environment in logger context"). They start one at a time up to that point, and together after it.
+		AtomicBoolean released = new AtomicBoolean();
+		Runnable release = () -> {
+			if (released.compareAndSet(false, true)) {
+				LOGGING_SET_UP.release();
+			}
+		};
+		LOGGING_SET_UP.acquireUninterruptibly();
+		try {
+			return new GatewayInstance(new SpringApplicationBuilder(GatewayApplication.class)
+				.initializers(GatewayInstance::ownNettyResources,
+						context -> beans.forEach(context.getBeanFactory()::registerSingleton))
+				.listeners((ApplicationEvent event) -> {
+					if (event instanceof ApplicationPreparedEvent) {
+						release.run();
+					}
+				})
+				.run(args));
+		}
+		finally {
+			release.run();
+		}
 	}
 
 	/** The settings {@link #start(String, Map)} begins with; pass the same prefix to make instances share buckets. */
