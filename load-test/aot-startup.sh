@@ -92,23 +92,7 @@ REDIS_PORT=$(free_port)
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --daemonize no >"$OUT/redis.log" 2>&1 &
 PIDS+=($!)
 NGINX_PORT=$(free_port)
-mkdir -p "$OUT/nginx/tmp"
-cat >"$OUT/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $OUT/nginx/nginx.pid;
-error_log $OUT/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $OUT/nginx/tmp/body;
-  proxy_temp_path $OUT/nginx/tmp/proxy;
-  fastcgi_temp_path $OUT/nginx/tmp/fastcgi;
-  uwsgi_temp_path $OUT/nginx/tmp/uwsgi;
-  scgi_temp_path $OUT/nginx/tmp/scgi;
-  server { listen 127.0.0.1:$NGINX_PORT; location / { default_type application/json; return 200 '{}'; } }
-}
-EOF
+write_nginx_conf "$OUT/nginx" "$NGINX_PORT"
 nginx -p "$OUT/nginx" -c "$OUT/nginx/nginx.conf" &
 PIDS+=($!)
 sleep 1

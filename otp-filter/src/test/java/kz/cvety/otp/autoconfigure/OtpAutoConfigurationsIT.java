@@ -35,11 +35,14 @@ class OtpAutoConfigurationsIT {
 
 	private static final String SECRET = "test-secret-0123456789abcdefghijklmnopqrstuv";
 
+	/** Redis and every OTP auto-configuration, as an application gets them. */
+	static final AutoConfigurations OTP = AutoConfigurations.of(DataRedisAutoConfiguration.class,
+			DataRedisReactiveAutoConfiguration.class, OtpCircuitBreakerAutoConfiguration.class,
+			OtpStoreAutoConfiguration.class, OtpRateLimitAutoConfiguration.class, OtpMetricsAutoConfiguration.class,
+			OtpSmsAutoConfiguration.class, OtpHealthAutoConfiguration.class, OtpAutoConfiguration.class);
+
 	private final ReactiveWebApplicationContextRunner runner = new ReactiveWebApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
-				DataRedisReactiveAutoConfiguration.class, OtpCircuitBreakerAutoConfiguration.class,
-				OtpStoreAutoConfiguration.class, OtpRateLimitAutoConfiguration.class, OtpMetricsAutoConfiguration.class,
-				OtpSmsAutoConfiguration.class, OtpHealthAutoConfiguration.class, OtpAutoConfiguration.class))
+		.withConfiguration(OTP)
 		.withPropertyValues("spring.data.redis.url=" + TestRedis.url(),
 				"cvety.otp.redis.key-prefix=" + TestRedis.uniquePrefix(), "cvety.otp.hash-secret=" + SECRET,
 				"cvety.otp.token-secret=" + SECRET, "cvety.otp.sms.provider=log");

@@ -46,10 +46,7 @@ class OtpCircuitBreakerAutoConfigurationIT {
 	private static final String CALLS = "resilience4j.circuitbreaker.calls";
 
 	private final ReactiveWebApplicationContextRunner runner = new ReactiveWebApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
-				DataRedisReactiveAutoConfiguration.class, OtpCircuitBreakerAutoConfiguration.class,
-				OtpStoreAutoConfiguration.class, OtpRateLimitAutoConfiguration.class, OtpMetricsAutoConfiguration.class,
-				OtpSmsAutoConfiguration.class, OtpHealthAutoConfiguration.class, OtpAutoConfiguration.class))
+		.withConfiguration(OtpAutoConfigurationsIT.OTP)
 		.withPropertyValues("spring.data.redis.url=" + TestRedis.url(),
 				"cvety.otp.redis.key-prefix=" + TestRedis.uniquePrefix(), "cvety.otp.hash-secret=" + SECRET,
 				"cvety.otp.token-secret=" + SECRET, "cvety.otp.sms.provider=webhook",
