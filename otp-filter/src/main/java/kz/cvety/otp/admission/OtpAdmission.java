@@ -377,16 +377,13 @@ public final class OtpAdmission {
 	 * counted and reported. Every token taken for a request that is not admitted is given back.
 	 */
 	private Mono<Void> decide(Admitting admitting, List<Step> phase, List<Asked> answers) {
-		int asked = admitting.steps.size();
 		admitting.took(phase, answers);
 		OtpLimits policies = admitting.policies;
 		for (int i = 0; i < phase.size(); i++) {
-			Asked answer = answers.get(i);
-			Throwable failure = answer.error();
-			if (failure != null) {
-				return failGivingBack(admitting, failure);
+			RateLimitDecision decision = answers.get(i).decision();
+			if (decision == null) {
+				return failGivingBack(admitting, answers.get(i).error());
 			}
-			RateLimitDecision decision = admitting.taken.get(asked + i);
 			this.listener.decided(decision, policies.dryRun());
 			admitting.decisions.add(decision);
 			if (!decision.allowed()) {
@@ -491,7 +488,7 @@ public final class OtpAdmission {
 
 	}
 
-	/** A bucket's answer: its decision, or why there is none. */
+	/** A bucket's answer: its decision, or, when there is none, why. */
 	private record Asked(@Nullable RateLimitDecision decision, @Nullable Throwable error) {
 	}
 
