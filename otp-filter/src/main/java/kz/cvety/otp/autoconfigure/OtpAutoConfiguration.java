@@ -1,14 +1,18 @@
 package kz.cvety.otp.autoconfigure;
 
 import java.net.URI;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationPredicate;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -78,6 +82,7 @@ import kz.cvety.otp.web.OtpHandler;
 import kz.cvety.otp.web.OtpRoutes;
 import kz.cvety.otp.web.OtpWarmUp;
 import kz.cvety.otp.web.WarmUpProperties;
+import kz.cvety.otp.web.WarmUpTraffic;
 
 /**
  * The OTP endpoints: the policy (refreshed with the configuration), admission, the service, the
@@ -144,11 +149,26 @@ public final class OtpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpWarmUp otpWarmUp(OtpSettingsHolder policies, WarmUpProperties settings, LettuceBuckets redis,
-			OtpRedisProperties redisProperties, OtpHasher hasher, RedisScript<List<Long>> otpIssueScript,
-			RedisScript<List<Long>> otpAttemptScript, RedisScript<List<Long>> otpVerifyScript,
-			RedisScript<List<Long>> otpDiscardScript, CodeGenerator codes, SmsTextTemplate text,
-			VerificationTokenIssuer tokens) {
+	OtpWarmUp otpWarmUp(OtpSettingsHolder policies, WarmUpProperties settings, WarmUpTraffic traffic,
+			ObjectProvider<MeterRegistry> meters) {
+		OtpWarmUp warmUp = new OtpWarmUp(policies, traffic, settings);
+		warmUp.forgetRouteMetersIn(meters.getIfUnique());
+		return warmUp;
+	}
+
+	/** The warm-up's own requests are left out of the server's request metrics and traces. */
+	@Bean
+	@ConditionalOnMissingBean(name = "otpWarmUpObservationPredicate")
+	ObservationPredicate otpWarmUpObservationPredicate(WarmUpTraffic traffic) {
+		return (name, context) -> !traffic.observes(context);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WarmUpTraffic otpWarmUpTraffic(LettuceBuckets redis, OtpRedisProperties redisProperties, OtpHasher hasher,
+			RedisScript<List<Long>> otpIssueScript, RedisScript<List<Long>> otpAttemptScript,
+			RedisScript<List<Long>> otpVerifyScript, RedisScript<List<Long>> otpDiscardScript, CodeGenerator codes,
+			SmsTextTemplate text, OtpProperties otp) {
 		// A random segment per start: instances starting together never share, or delete, each other's keys.
 		OtpKeys keys = new OtpKeys(redisProperties.getKeyPrefix() + OtpWarmUp.KEY_SEGMENT
 				+ UUID.randomUUID().toString().substring(0, 8) + ":", hasher);
@@ -164,8 +184,13 @@ public final class OtpAutoConfiguration {
 		PumpingGuard pumping = new PumpingGuard(redis.scriptRunner(), keys, guard, PumpingGuard.Scripts.fromResources());
 		OtpAdmission admission = new OtpAdmission(limiter, keys, store, OtpAdmission.AdmissionListener.none(), pumping,
 				OtpObservations.NONE);
+		// Tokens signed with a key made for this start and never kept: no backend accepts one.
+		byte[] key = new byte[32];
+		new SecureRandom().nextBytes(key);
+		VerificationTokenIssuer tokens = new VerificationTokenIssuer(Base64.getEncoder().encodeToString(key),
+				otp.getTokenTtl(), Clock.systemUTC());
 		OtpService service = new OtpService(store, hasher, codes, message -> Mono.empty(), text, tokens);
-		return new OtpWarmUp(policies, new OtpWarmUp.Throwaway(admission, service, keys, redis::delete), settings);
+		return new WarmUpTraffic(new WarmUpTraffic.Throwaway(admission, service, keys, redis::delete));
 	}
 
 	@Bean
@@ -206,20 +231,22 @@ public final class OtpAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OtpAdmissionGatewayFilterFactory otpAdmissionGatewayFilterFactory(OtpSettingsHolder policies,
-			OtpAdmission admission, OtpOutcomes outcomes) {
-		return new OtpAdmissionGatewayFilterFactory(policies, admission, outcomes);
+			OtpAdmission admission, OtpOutcomes outcomes, ObjectProvider<WarmUpTraffic> warmUp) {
+		return new OtpAdmissionGatewayFilterFactory(policies, admission, outcomes, warmUp.getIfAvailable());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpHandler otpHandler(OtpService service, ObjectProvider<BackendHandoff> handoff, OtpProperties otp) {
+	OtpHandler otpHandler(OtpService service, ObjectProvider<BackendHandoff> handoff, OtpProperties otp,
+			ObjectProvider<WarmUpTraffic> warmUp) {
 		BackendHandoff backend = handoff.getIfAvailable();
 		if (otp.getHandoff().isEnabled() && backend == null) {
 			throw new UnsafeConfigurationException("cvety.otp.handoff.enabled",
 					"is true, but there is no ReactiveCircuitBreakerFactory to guard the backend with",
 					"Add spring-cloud-starter-circuitbreaker-reactor-resilience4j, or turn the hand-off off.");
 		}
-		return new OtpHandler(service, backend);
+		WarmUpTraffic traffic = warmUp.getIfAvailable();
+		return new OtpHandler(service, backend, (traffic != null) ? traffic.throwaway().service() : null);
 	}
 
 	@Bean

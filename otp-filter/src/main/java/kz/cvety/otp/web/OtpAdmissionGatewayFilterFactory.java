@@ -41,14 +41,26 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 
 	private final OtpOutcomes outcomes;
 
+	private final @Nullable WarmUpTraffic warmUp;
+
 	private final OtpRequestReader reader = new OtpRequestReader();
 
 	public OtpAdmissionGatewayFilterFactory(Supplier<OtpSettings> policies, OtpAdmission admission,
 			OtpOutcomes outcomes) {
+		this(policies, admission, outcomes, null);
+	}
+
+	/**
+	 * @param warmUp recognises the start-up warm-up's own requests, which run on its throwaway parts and are
+	 * neither logged nor counted; null when there is no warm-up
+	 */
+	public OtpAdmissionGatewayFilterFactory(Supplier<OtpSettings> policies, OtpAdmission admission,
+			OtpOutcomes outcomes, @Nullable WarmUpTraffic warmUp) {
 		super(Config.class);
 		this.policies = policies;
 		this.admission = admission;
 		this.outcomes = outcomes;
+		this.warmUp = warmUp;
 	}
 
 	@Override
@@ -63,58 +75,70 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	}
 
 	private Mono<Void> filter(Operation operation, ServerWebExchange exchange, GatewayFilterChain chain) {
-		OtpSettings policy = this.policies.get();
+		WarmUpTraffic warmUp = this.warmUp;
+		Parts parts = (warmUp != null && warmUp.carries(exchange.getRequest()))
+				? new Parts(warmUp.settings(this.policies.get()), warmUp.throwaway().admission(), OtpOutcomes.NONE, warmUp)
+				: new Parts(this.policies.get(), this.admission, this.outcomes, null);
+		OtpSettings policy = parts.policy();
 		return this.reader.read(exchange.getRequest(), operation == Operation.VERIFY, policy.maxBodyBytes())
 			.flatMap(request -> {
 				String phone = policy.phones().toE164(request.phone());
 				ClientIp client = policy.clientIps().resolve(exchange.getRequest());
-				return (operation == Operation.SEND) ? send(exchange, chain, policy, request, phone, client)
-						: verify(exchange, chain, policy, request, phone, client);
+				if (parts.warmUp() != null) {
+					parts.warmUp().touched(policy, phone, client);
+				}
+				return (operation == Operation.SEND) ? send(exchange, chain, parts, request, phone, client)
+						: verify(exchange, chain, parts, request, phone, client);
 			});
 	}
 
-	private Mono<Void> send(ServerWebExchange exchange, GatewayFilterChain chain, OtpSettings policy, OtpRequest request,
+	private Mono<Void> send(ServerWebExchange exchange, GatewayFilterChain chain, Parts parts, OtpRequest request,
 			String phone, ClientIp client) {
-		return this.admission.admitSend(policy.limits(), policy.pumping(), phone, client)
-			.doOnError(refused -> recordSend(exchange, phone, null, refused))
+		OtpSettings policy = parts.policy();
+		return parts.admission()
+			.admitSend(policy.limits(), policy.pumping(), phone, client)
+			.doOnError(refused -> recordSend(parts, exchange, phone, null, refused))
 			.flatMap(admitted -> {
-				OtpExchange otp = new OtpExchange(policy, request, phone, client.address(), null, admitted.decisions());
-				return settling(proceed(exchange, chain, otp), () -> admitted.settle(otp.sendOutcome()))
-					.doOnSuccess(done -> recordSend(exchange, phone, otp.sendOutcome(), null))
-					.doOnError(failed -> recordSend(exchange, phone, otp.sendOutcome(), failed));
+				OtpExchange otp = new OtpExchange(policy, request, phone, client.address(), null, admitted.decisions(),
+						parts.warmUp() != null);
+				return settling(proceed(exchange, chain, otp), () -> admitted.settle(parts.settled(otp.sendOutcome())))
+					.doOnSuccess(done -> recordSend(parts, exchange, phone, otp.sendOutcome(), null))
+					.doOnError(failed -> recordSend(parts, exchange, phone, otp.sendOutcome(), failed));
 			});
 	}
 
-	private Mono<Void> verify(ServerWebExchange exchange, GatewayFilterChain chain, OtpSettings policy,
-			OtpRequest request, String phone, ClientIp client) {
+	private Mono<Void> verify(ServerWebExchange exchange, GatewayFilterChain chain, Parts parts, OtpRequest request,
+			String phone, ClientIp client) {
+		OtpSettings policy = parts.policy();
 		checkCodeFormat(request.otpCode(), policy.codeLength());
-		return this.admission.admitVerify(policy.limits(), policy.pumping(), phone, client, policy.maxAttempts())
-			.doOnError(refused -> recordVerify(exchange, phone, null, refused))
+		return parts.admission()
+			.admitVerify(policy.limits(), policy.pumping(), phone, client, policy.maxAttempts())
+			.doOnError(refused -> recordVerify(parts, exchange, phone, null, refused))
 			.flatMap(admitted -> {
 				OtpExchange otp = new OtpExchange(policy, request, phone, client.address(), admitted.reservation(),
-						admitted.decisions());
-				return settling(proceed(exchange, chain, otp), () -> admitted.settle(otp.verifyOutcome()))
-					.doOnSuccess(done -> recordVerify(exchange, phone, otp.verifyOutcome(), null))
-					.doOnError(failed -> recordVerify(exchange, phone, otp.verifyOutcome(), failed));
+						admitted.decisions(), parts.warmUp() != null);
+				return settling(proceed(exchange, chain, otp), () -> admitted.settle(parts.settled(otp.verifyOutcome())))
+					.doOnSuccess(done -> recordVerify(parts, exchange, phone, otp.verifyOutcome(), null))
+					.doOnError(failed -> recordVerify(parts, exchange, phone, otp.verifyOutcome(), failed));
 			});
 	}
 
 	/** One decision record per request: the handler's word if it ran, else what the refusal says. */
-	private void recordSend(ServerWebExchange exchange, String phone, @Nullable SendOutcome ended,
+	private static void recordSend(Parts parts, ServerWebExchange exchange, String phone, @Nullable SendOutcome ended,
 			@Nullable Throwable error) {
 		SendOutcome outcome = (ended != null || error == null) ? ended : SendOutcome.refusedWith(error);
 		if (outcome != null) {
 			ProblemException problem = (ended == null && error instanceof ProblemException p) ? p : null;
-			this.outcomes.send(phone, outcome, (problem != null) ? problem.limit() : null,
+			parts.outcomes().send(phone, outcome, (problem != null) ? problem.limit() : null,
 					problem != null && problem.cached(), RequestIdFilter.of(exchange));
 		}
 	}
 
-	private void recordVerify(ServerWebExchange exchange, String phone, @Nullable VerifyOutcome ended,
-			@Nullable Throwable error) {
+	private static void recordVerify(Parts parts, ServerWebExchange exchange, String phone,
+			@Nullable VerifyOutcome ended, @Nullable Throwable error) {
 		VerifyOutcome outcome = (ended != null || error == null) ? ended : VerifyOutcome.refusedWith(error);
 		if (outcome != null) {
-			this.outcomes.verify(phone, outcome, RequestIdFilter.of(exchange));
+			parts.outcomes().verify(phone, outcome, RequestIdFilter.of(exchange));
 		}
 	}
 
@@ -138,6 +162,25 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 				.of(ProblemCode.INVALID_CODE_FORMAT, "The field 'otp_code' must be exactly " + length + " digits.")
 				.build();
 		}
+	}
+
+	/**
+	 * What a request runs on: a customer's on the real settings, admission and outcome records; a warm-up request
+	 * on the warm-up's throwaway ones, recorded nowhere.
+	 */
+	private record Parts(OtpSettings policy, OtpAdmission admission, OtpOutcomes outcomes,
+			@Nullable WarmUpTraffic warmUp) {
+
+		/** A warm-up send settles as one without an SMS: nothing counted for the pumping guard. */
+		@Nullable SendOutcome settled(@Nullable SendOutcome outcome) {
+			return (this.warmUp != null && outcome == SendOutcome.SENT) ? SendOutcome.TEST_NUMBER : outcome;
+		}
+
+		/** A warm-up guess settles as wrong even if it was right: a verification would count for the guard. */
+		@Nullable VerifyOutcome settled(@Nullable VerifyOutcome outcome) {
+			return (this.warmUp != null && outcome == VerifyOutcome.VERIFIED) ? VerifyOutcome.INVALID : outcome;
+		}
+
 	}
 
 	/** Which OTP step a route admits. */

@@ -34,6 +34,8 @@ public final class OtpExchange {
 
 	private final List<RateLimitDecision> decisions;
 
+	private final boolean warmUp;
+
 	private volatile @Nullable SendOutcome sendOutcome;
 
 	private volatile @Nullable VerifyOutcome verifyOutcome;
@@ -45,15 +47,17 @@ public final class OtpExchange {
 	 * @param clientAddress the client's address as the limits resolved it
 	 * @param reservation the attempt reserved for a verify request
 	 * @param decisions the limit decisions that admitted the request
+	 * @param warmUp whether it is one of the start-up warm-up's own requests, on throwaway parts
 	 */
 	OtpExchange(OtpSettings policy, OtpRequest request, String phone, String clientAddress,
-			@Nullable AttemptReservation reservation, List<RateLimitDecision> decisions) {
+			@Nullable AttemptReservation reservation, List<RateLimitDecision> decisions, boolean warmUp) {
 		this.policy = policy;
 		this.request = request;
 		this.phone = phone;
 		this.clientAddress = clientAddress;
 		this.reservation = reservation;
 		this.decisions = decisions;
+		this.warmUp = warmUp;
 	}
 
 	/** The admitted request of {@code exchange}, or null if the filter did not admit it. */
@@ -83,6 +87,11 @@ public final class OtpExchange {
 
 	public List<RateLimitDecision> decisions() {
 		return this.decisions;
+	}
+
+	/** Whether it is one of the start-up warm-up's own requests, to be served by its throwaway parts. */
+	public boolean warmUp() {
+		return this.warmUp;
 	}
 
 	/** The handler's word on how a request-otp ended. */

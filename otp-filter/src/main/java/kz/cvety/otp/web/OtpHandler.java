@@ -33,19 +33,31 @@ public final class OtpHandler {
 
 	private final @Nullable BackendHandoff handoff;
 
+	private final @Nullable OtpService warmUpService;
+
 	/**
 	 * @param handoff forwards verified requests to the backend; null when hand-off is not configured
 	 */
 	public OtpHandler(OtpService service, @Nullable BackendHandoff handoff) {
+		this(service, handoff, null);
+	}
+
+	/**
+	 * @param handoff forwards verified requests to the backend; null when hand-off is not configured
+	 * @param warmUpService serves the start-up warm-up's own requests (throwaway keys, no SMS, worthless tokens);
+	 * null when there is no warm-up
+	 */
+	public OtpHandler(OtpService service, @Nullable BackendHandoff handoff, @Nullable OtpService warmUpService) {
 		this.service = service;
 		this.handoff = handoff;
+		this.warmUpService = warmUpService;
 	}
 
 	/** {@code POST /api/auth/request-otp}, after admission. */
 	public Mono<ServerResponse> requestOtp(ServerRequest request) {
 		ServerWebExchange exchange = request.exchange();
 		OtpExchange otp = admitted(exchange);
-		return this.service.issue(otp.policy(), otp.phone())
+		return serviceFor(otp).issue(otp.policy(), otp.phone())
 			.doOnError(ex -> otp.ended((SmsFailure.of(ex) == SmsFailure.UNCONFIRMED) ? SendOutcome.UNCONFIRMED
 					: SendOutcome.FAILED))
 			.then(Mono.defer(() -> {
@@ -67,7 +79,7 @@ public final class OtpHandler {
 		if (reservation == null || code == null) {
 			return Mono.error(notFound());
 		}
-		return this.service.verify(otp.phone(), code, reservation).flatMap(result -> switch (result) {
+		return serviceFor(otp).verify(otp.phone(), code, reservation).flatMap(result -> switch (result) {
 			case VERIFIED -> verified(exchange, otp);
 			case WRONG_CODE -> {
 				otp.ended(VerifyOutcome.INVALID);
@@ -89,8 +101,9 @@ public final class OtpHandler {
 
 	private Mono<ServerResponse> verified(ServerWebExchange exchange, OtpExchange otp) {
 		otp.ended(VerifyOutcome.VERIFIED);
-		String token = this.service.token(otp.phone());
-		if (otp.policy().handoff()) {
+		String token = serviceFor(otp).token(otp.phone());
+		// A warm-up request never reaches the backend, whatever its settings say.
+		if (otp.policy().handoff() && !otp.warmUp()) {
 			if (this.handoff == null) {
 				return Mono.error(ProblemException
 					.of(ProblemCode.BACKEND_UNAVAILABLE, "The backend hand-off is not available.")
@@ -104,6 +117,18 @@ public final class OtpHandler {
 		body.put("phone", otp.phone());
 		body.put("verification_token", token);
 		return ok(body);
+	}
+
+	/** The warm-up's throwaway service for its own requests, the real one for every other. */
+	private OtpService serviceFor(OtpExchange otp) {
+		OtpService warmUp = this.warmUpService;
+		if (otp.warmUp()) {
+			if (warmUp == null) {
+				throw notFound();
+			}
+			return warmUp;
+		}
+		return this.service;
 	}
 
 	/** As bytes, not the map: Spring's JSON encoder logs the value it encodes at DEBUG, phone and token included. */

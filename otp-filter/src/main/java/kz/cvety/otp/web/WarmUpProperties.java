@@ -11,7 +11,8 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * The start-up warm-up of the OTP paths, which readiness waits for: how many passes it runs on throwaway keys,
- * how many at once, and how long it may take before the instance goes ready anyway.
+ * how many at once, whether it goes on until the JIT compiler is quiet, and how long it may take before the
+ * instance goes ready anyway.
  */
 @ConfigurationProperties(WarmUpProperties.PREFIX)
 @Validated
@@ -29,9 +30,18 @@ public class WarmUpProperties {
 	@Max(value = 64, message = "must be from 1 to 64")
 	private int concurrency = 8;
 
-	/** Longest the warm-up may take; after it the instance reports ready anyway, with a warning. */
+	/**
+	 * Longest the warm-up may take, its wait for the compiler included; if its passes are not done by then, the
+	 * instance reports ready anyway, with a warning.
+	 */
 	@NotNull
-	private Duration timeout = Duration.ofSeconds(10);
+	private Duration timeout = Duration.ofSeconds(30);
+
+	/**
+	 * After its passes, the warm-up goes on until the JIT compiler is quiet (busy less than a tenth of a second),
+	 * within the time-out; false stops it after its passes.
+	 */
+	private boolean untilCompiled = true;
 
 	public int getPasses() {
 		return this.passes;
@@ -47,6 +57,14 @@ public class WarmUpProperties {
 
 	public void setConcurrency(int concurrency) {
 		this.concurrency = concurrency;
+	}
+
+	public boolean isUntilCompiled() {
+		return this.untilCompiled;
+	}
+
+	public void setUntilCompiled(boolean untilCompiled) {
+		this.untilCompiled = untilCompiled;
 	}
 
 	public Duration getTimeout() {

@@ -1,0 +1,160 @@
+package kz.cvety.otp.web;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.observation.Observation;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.observation.ServerRequestObservationContext;
+
+import kz.cvety.otp.OtpService;
+import kz.cvety.otp.OtpSettings;
+import kz.cvety.otp.admission.IpOverrides;
+import kz.cvety.otp.admission.OtpAdmission;
+import kz.cvety.otp.admission.OtpLimits;
+import kz.cvety.otp.client.ClientIpResolver.ClientIp;
+import kz.cvety.otp.ratelimit.Limit;
+import kz.cvety.otp.ratelimit.NamedLimit;
+import kz.cvety.otp.ratelimit.Refill;
+import kz.cvety.otp.store.OtpKeys;
+
+/**
+ * The start-up warm-up's requests through the instance's own HTTP server, and the throwaway parts they run on.
+ * A warm-up request carries {@link #HEADER} with a secret made for this start (32 random bytes, compared in
+ * constant time, never logged, never sent anywhere but to this process's own port); it is recognised only until
+ * the warm-up ends ({@link #close()}), and then runs on keys under the warm-up segment, under limits of its own,
+ * with a sender that sends nothing and tokens signed with a throwaway key. Once the warm-up is over the header
+ * means nothing: a request carrying it is a customer's request like any other.
+ */
+public final class WarmUpTraffic {
+
+	/** Header that marks a warm-up request. */
+	public static final String HEADER = "X-Cvety-Warm-Up";
+
+	private static final Duration CODE_TTL = Duration.ofSeconds(10);
+
+	private final Throwaway throwaway;
+
+	private final String secret;
+
+	private final byte[] secretBytes;
+
+	private final Set<String> keys = ConcurrentHashMap.newKeySet();
+
+	private volatile boolean open = true;
+
+	private volatile @Nullable Derived derived;
+
+	public WarmUpTraffic(Throwaway throwaway) {
+		this.throwaway = throwaway;
+		byte[] random = new byte[32];
+		new SecureRandom().nextBytes(random);
+		this.secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+		this.secretBytes = this.secret.getBytes(StandardCharsets.US_ASCII);
+	}
+
+	/** Whether {@code request} is one of the warm-up's own, sent while the warm-up runs. */
+	public boolean carries(ServerHttpRequest request) {
+		if (!this.open) {
+			return false;
+		}
+		String value = request.getHeaders().getFirst(HEADER);
+		return value != null && MessageDigest.isEqual(value.getBytes(StandardCharsets.US_ASCII), this.secretBytes);
+	}
+
+	/**
+	 * Whether {@code context} observes one of the warm-up's own requests: those are not a customer's, so the
+	 * server's request metrics and traces leave them out.
+	 */
+	public boolean observes(Observation.Context context) {
+		return this.open && context instanceof ServerRequestObservationContext server && carries(server.getCarrier());
+	}
+
+	/** The throwaway parts warm-up requests run on. */
+	public Throwaway throwaway() {
+		return this.throwaway;
+	}
+
+	/**
+	 * The settings warm-up requests run under: the real ones (phone regions, client addresses, code length) with
+	 * limits of their own, so a pass's third send is refused by its phone's limit and nothing else ever refuses.
+	 */
+	public OtpSettings settings(OtpSettings real) {
+		Derived current = this.derived;
+		if (current == null || current.real() != real) {
+			current = new Derived(real, throwawaySettings(real));
+			this.derived = current;
+		}
+		return current.throwaway();
+	}
+
+	/** Notes the keys a warm-up send or verification for {@code phone} from {@code client} may write. */
+	public void touched(OtpSettings settings, String phone, ClientIp client) {
+		OtpKeys names = this.throwaway.keys();
+		this.keys.add(names.code(phone));
+		this.keys.add(names.sendPerPhone(phone));
+		this.keys.add(names.verifyFailuresPerPhone(phone));
+		this.keys.add(names.sendPerPrefix(settings.limits().rangeOf(phone)));
+		this.keys.add(names.sendPerIp(client.limitKey()));
+		this.keys.add(names.verifyFailuresPerIp(client.limitKey()));
+		this.keys.add(names.sendGlobal());
+	}
+
+	/** Every key noted so far. */
+	Set<String> touchedKeys() {
+		return Set.copyOf(this.keys);
+	}
+
+	/** The header value of this start's warm-up requests; only the warm-up itself sends it. */
+	String secret() {
+		return this.secret;
+	}
+
+	/** Ends recognition of warm-up requests for good. */
+	void close() {
+		this.open = false;
+	}
+
+	private static OtpSettings throwawaySettings(OtpSettings real) {
+		OtpLimits limits = new OtpLimits(
+				limit(OtpLimits.SEND_PER_PHONE, "2/1m"), limit(OtpLimits.SEND_PER_PREFIX, "1000000/1m"),
+				limit(OtpLimits.SEND_PER_IP, "1000000/1m"), limit(OtpLimits.SEND_GLOBAL, "1000000/1m"),
+				limit(OtpLimits.VERIFY_FAILURES_PER_PHONE, "1000/1m"),
+				limit(OtpLimits.VERIFY_FAILURES_PER_IP, "1000000/1m"), real.limits().prefixSuffixDigits(),
+				false, IpOverrides.NONE);
+		// No test numbers: the code takes the SMS path, to a sender that sends nothing; no hand-off to the backend.
+		return new OtpSettings(real.codeLength(), CODE_TTL, real.maxAttempts(), real.maxBodyBytes(), real.clientIps(),
+				Map.of(), false, real.phones(), limits, real.pumping());
+	}
+
+	private static NamedLimit limit(String name, String limit) {
+		return new NamedLimit(name, List.of(Limit.valueOf(limit)), Refill.GREEDY);
+	}
+
+	private record Derived(OtpSettings real, OtpSettings throwaway) {
+	}
+
+	/**
+	 * The OTP path's parts on throwaway keys: admission with its own limiter, cached refusals and Redis circuit
+	 * (a slow warm-up never opens the real one), a service whose SMS sender sends nothing and whose tokens no
+	 * backend accepts.
+	 *
+	 * @param admission admission on throwaway keys
+	 * @param service the OTP service on throwaway keys, sending no SMS
+	 * @param keys the throwaway keys, under the key prefix and {@link OtpWarmUp#KEY_SEGMENT}
+	 * @param delete deletes one key
+	 */
+	public record Throwaway(OtpAdmission admission, OtpService service, OtpKeys keys,
+			java.util.function.Function<String, reactor.core.publisher.Mono<Boolean>> delete) {
+	}
+
+}

@@ -1,0 +1,69 @@
+package kz.cvety.otp.web;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+
+import kz.cvety.otp.OtpProperties;
+import kz.cvety.otp.OtpSettings;
+import kz.cvety.otp.admission.OtpLimitsProperties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class WarmUpTrafficTest {
+
+	private final WarmUpTraffic traffic = new WarmUpTraffic(new WarmUpTraffic.Throwaway(null, null, null, null));
+
+	@Test
+	void onlyItsOwnSecretMarksAWarmUpRequestAndOnlyWhileTheWarmUpRuns() {
+		String secret = this.traffic.secret();
+		assertThat(secret).hasSizeGreaterThanOrEqualTo(43);
+		assertThat(this.traffic.carries(post(secret))).isTrue();
+		assertThat(this.traffic.carries(post(null))).isFalse();
+		assertThat(this.traffic.carries(post(""))).isFalse();
+		assertThat(this.traffic.carries(post(secret.substring(1)))).isFalse();
+		assertThat(this.traffic.carries(post(secret + "x"))).isFalse();
+		assertThat(this.traffic.carries(post(secret.toUpperCase()))).isFalse();
+
+		this.traffic.close();
+
+		assertThat(this.traffic.carries(post(secret))).as("after the warm-up").isFalse();
+	}
+
+	@Test
+	void everyStartMakesItsOwnSecret() {
+		WarmUpTraffic other = new WarmUpTraffic(new WarmUpTraffic.Throwaway(null, null, null, null));
+
+		assertThat(other.secret()).isNotEqualTo(this.traffic.secret());
+		assertThat(this.traffic.carries(post(other.secret()))).isFalse();
+	}
+
+	@Test
+	void warmUpRequestsRunUnderLimitsOfTheirOwnWithoutTestNumbersOrHandOff() {
+		OtpProperties otp = new OtpProperties();
+		otp.getTestNumbers().put("+77010000001", "123456");
+		otp.getHandoff().setEnabled(true);
+		OtpSettings real = OtpSettings.from(otp, new OtpLimitsProperties());
+
+		OtpSettings warmUp = this.traffic.settings(real);
+
+		assertThat(warmUp.limits().sendPerPhone().quota()).isEqualTo(2);
+		assertThat(warmUp.limits().sendGlobal().quota()).isEqualTo(1_000_000);
+		assertThat(warmUp.limits().sendPerIp().quota()).isEqualTo(1_000_000);
+		assertThat(warmUp.limits().sendPerPrefix().quota()).isEqualTo(1_000_000);
+		assertThat(warmUp.isTestNumber("+77010000001")).isFalse();
+		assertThat(warmUp.handoff()).isFalse();
+		assertThat(warmUp.codeLength()).isEqualTo(real.codeLength());
+		assertThat(warmUp.phones()).isSameAs(real.phones());
+		assertThat(this.traffic.settings(real)).as("derived once per settings").isSameAs(warmUp);
+	}
+
+	private static MockServerHttpRequest post(String value) {
+		MockServerHttpRequest.BodyBuilder request = MockServerHttpRequest.post("/api/auth/request-otp");
+		if (value != null) {
+			request.header(WarmUpTraffic.HEADER, value);
+		}
+		return request.build();
+	}
+
+}
