@@ -31,12 +31,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The library's auto-configurations, per feature, on a real Redis: what each contributes, what it needs, and
  * that each backs off for the application's own beans.
  */
-class OtpAutoConfigurationsIT {
+public class OtpAutoConfigurationsIT {
 
 	private static final String SECRET = "test-secret-0123456789abcdefghijklmnopqrstuv";
 
 	/** Redis and every OTP auto-configuration, as an application gets them. */
-	static final AutoConfigurations OTP = AutoConfigurations.of(DataRedisAutoConfiguration.class,
+	public static final AutoConfigurations OTP = AutoConfigurations.of(DataRedisAutoConfiguration.class,
 			DataRedisReactiveAutoConfiguration.class, OtpCircuitBreakerAutoConfiguration.class,
 			OtpStoreAutoConfiguration.class, OtpRateLimitAutoConfiguration.class, OtpMetricsAutoConfiguration.class,
 			OtpSmsAutoConfiguration.class, OtpHealthAutoConfiguration.class, OtpAutoConfiguration.class);
