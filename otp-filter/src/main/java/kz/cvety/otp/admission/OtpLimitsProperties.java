@@ -9,7 +9,6 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
-import org.hibernate.validator.constraints.time.DurationMin;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -78,7 +77,6 @@ public class OtpLimitsProperties {
 	 * Keys every instance uses at once, counted by each instance ahead of Redis within a bound: fewer Redis round
 	 * trips for at most instances x max-unsynchronized-tokens admitted over the limit.
 	 */
-	@Valid
 	private HotKeys hotKeys = new HotKeys();
 
 	public List<Limit> getSendPerPhone() {
@@ -173,11 +171,9 @@ public class OtpLimitsProperties {
 	public static class HotKeys {
 
 		/** The global SMS budget: one key for the whole fleet, met by every send. */
-		@Valid
 		private HotKey sendGlobal = new HotKey(10);
 
 		/** Each client IP's send limit, default and per network: a carrier NAT sends from one address. */
-		@Valid
 		private HotKey sendPerIp = new HotKey(0);
 
 		public HotKey getSendGlobal() {
@@ -198,16 +194,17 @@ public class OtpLimitsProperties {
 
 	}
 
-	/** How far one instance may count one key ahead of Redis. */
+	/**
+	 * How far one instance may count one key ahead of Redis. Its values are checked where the limits are built
+	 * ({@link OtpLimits#from}), which names the key as ops write it; Bean Validation would name a nested field in its
+	 * Java form ({@code hotKeys.sendGlobal.maxUnsynchronizedTokens}).
+	 */
 	public static class HotKey {
 
 		/** Tokens an instance takes locally before it writes them to Redis; 0 asks Redis on every request. */
-		@Min(value = 0, message = "must be 0 (off) or more tokens")
 		private long maxUnsynchronizedTokens;
 
-		/** Longest an instance goes without writing its tokens to Redis while the key is used. */
-		@NotNull
-		@DurationMin(millis = 1, message = "must be positive")
+		/** Longest an instance goes without writing its tokens to Redis while the key is used; must be positive. */
 		private Duration maxUnsynchronizedTime = Duration.ofSeconds(1);
 
 		public HotKey() {
