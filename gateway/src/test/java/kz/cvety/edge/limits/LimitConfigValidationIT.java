@@ -58,6 +58,22 @@ class LimitConfigValidationIT {
 
 	@ParameterizedTest
 	@CsvSource(delimiter = '|', value = {
+			"cvety.otp.limits.hot-keys.send-global.max-unsynchronized-tokens | -1  | must be 0 (off) or more tokens",
+			"cvety.otp.limits.hot-keys.send-per-ip.max-unsynchronized-tokens | ten | Failed to bind properties under",
+			"cvety.otp.limits.hot-keys.send-global.max-unsynchronized-time   | -1s | must be positive",
+			"cvety.otp.limits.hot-keys.send-per-ip.max-unsynchronized-time   | 0s  | must be positive" })
+	void aBadHotKeyBoundStopsStartUpNamingTheKey(String key, String value, String reason, CapturedOutput output) {
+		assertThatThrownBy(() -> GatewayInstance.start("http://127.0.0.1:9/sms", Map.of(key, value)).close())
+			.isInstanceOf(RuntimeException.class);
+
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains(key)
+			.contains(reason)
+			.doesNotContain("Started GatewayApplication");
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
 			"local | cvety.otp.limits.send-per-phon | 1/1m  | Did you mean cvety.otp.limits.send-per-phone?",
 			"prod  | cvety.otp.max-attempt          | 1     | Did you mean cvety.otp.max-attempts?",
 			"local | cvety.otp.sms.webhook-uri      | x     | Did you mean cvety.otp.sms.webhook-url?",

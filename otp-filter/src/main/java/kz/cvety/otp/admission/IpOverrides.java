@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 import kz.cvety.otp.ratelimit.Limit;
 import kz.cvety.otp.ratelimit.NamedLimit;
 import kz.cvety.otp.ratelimit.Refill;
+import kz.cvety.otp.ratelimit.SyncBound;
 import kz.cvety.otp.support.InvalidSettingException;
 
 /**
@@ -39,7 +40,7 @@ public final class IpOverrides {
 	 * Parses and checks the configured networks.
 	 * @throws InvalidSettingException naming the entry when a network is not CIDR notation or is listed twice
 	 */
-	static IpOverrides from(List<OtpLimitsProperties.IpOverride> overrides, Refill refill) {
+	static IpOverrides from(List<OtpLimitsProperties.IpOverride> overrides, Refill refill, SyncBound sendBound) {
 		List<Network> networks = new ArrayList<>();
 		Set<String> seen = new HashSet<>();
 		for (int i = 0; i < overrides.size(); i++) {
@@ -49,7 +50,9 @@ public final class IpOverrides {
 			if (!seen.add(network.cidr())) {
 				throw new InvalidSettingException(key, network.cidr() + " is listed twice");
 			}
-			networks.add(network.withLimits(policy(OtpLimits.SEND_PER_IP, override.getSendPerIp(), refill),
+			NamedLimit send = policy(OtpLimits.SEND_PER_IP, override.getSendPerIp(), refill);
+			String sendKey = OtpLimitsProperties.PREFIX + ".ip-overrides[" + i + "].send-per-ip";
+			networks.add(network.withLimits((send != null) ? OtpLimits.synced(send, sendBound, sendKey) : null,
 					policy(OtpLimits.VERIFY_FAILURES_PER_IP, override.getVerifyFailuresPerIp(), refill),
 					override.getSendPerIp() != null, override.getVerifyFailuresPerIp() != null));
 		}

@@ -1,5 +1,6 @@
 package kz.cvety.otp.admission;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -71,6 +72,12 @@ public class OtpLimitsProperties {
 
 	/** Decide, log and count, but never refuse: for trying new limits on live traffic. */
 	private boolean dryRun;
+
+	/**
+	 * Keys every instance uses at once, counted by each instance ahead of Redis within a bound: fewer Redis round
+	 * trips for at most instances x max-unsynchronized-tokens admitted over the limit.
+	 */
+	private HotKeys hotKeys = new HotKeys();
 
 	public List<Limit> getSendPerPhone() {
 		return this.sendPerPhone;
@@ -144,12 +151,85 @@ public class OtpLimitsProperties {
 		this.dryRun = dryRun;
 	}
 
+	public HotKeys getHotKeys() {
+		return this.hotKeys;
+	}
+
+	public void setHotKeys(HotKeys hotKeys) {
+		this.hotKeys = hotKeys;
+	}
+
 	public List<IpOverride> getIpOverrides() {
 		return this.ipOverrides;
 	}
 
 	public void setIpOverrides(List<IpOverride> ipOverrides) {
 		this.ipOverrides = ipOverrides;
+	}
+
+	/** The keys counted ahead of Redis. */
+	public static class HotKeys {
+
+		/** The global SMS budget: one key for the whole fleet, met by every send. */
+		private HotKey sendGlobal = new HotKey(10);
+
+		/** Each client IP's send limit, default and per network: a carrier NAT sends from one address. */
+		private HotKey sendPerIp = new HotKey(0);
+
+		public HotKey getSendGlobal() {
+			return this.sendGlobal;
+		}
+
+		public void setSendGlobal(HotKey sendGlobal) {
+			this.sendGlobal = sendGlobal;
+		}
+
+		public HotKey getSendPerIp() {
+			return this.sendPerIp;
+		}
+
+		public void setSendPerIp(HotKey sendPerIp) {
+			this.sendPerIp = sendPerIp;
+		}
+
+	}
+
+	/**
+	 * How far one instance may count one key ahead of Redis. Its values are checked where the limits are built
+	 * ({@link OtpLimits#from}), which names the key as ops write it; Bean Validation would name a nested field in its
+	 * Java form ({@code hotKeys.sendGlobal.maxUnsynchronizedTokens}).
+	 */
+	public static class HotKey {
+
+		/** Tokens an instance takes locally before it writes them to Redis; 0 asks Redis on every request. */
+		private long maxUnsynchronizedTokens;
+
+		/** Longest an instance goes without writing its tokens to Redis while the key is used; must be positive. */
+		private Duration maxUnsynchronizedTime = Duration.ofSeconds(1);
+
+		public HotKey() {
+		}
+
+		HotKey(long maxUnsynchronizedTokens) {
+			this.maxUnsynchronizedTokens = maxUnsynchronizedTokens;
+		}
+
+		public long getMaxUnsynchronizedTokens() {
+			return this.maxUnsynchronizedTokens;
+		}
+
+		public void setMaxUnsynchronizedTokens(long maxUnsynchronizedTokens) {
+			this.maxUnsynchronizedTokens = maxUnsynchronizedTokens;
+		}
+
+		public Duration getMaxUnsynchronizedTime() {
+			return this.maxUnsynchronizedTime;
+		}
+
+		public void setMaxUnsynchronizedTime(Duration maxUnsynchronizedTime) {
+			this.maxUnsynchronizedTime = maxUnsynchronizedTime;
+		}
+
 	}
 
 	/** Per-IP limits of one network. */

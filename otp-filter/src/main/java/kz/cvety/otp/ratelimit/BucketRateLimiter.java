@@ -5,12 +5,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimization;
 import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -27,8 +31,15 @@ import kz.cvety.otp.support.LocalCaches;
  * Each key's bucket proxy is kept and batches concurrent requests into one Redis call: bucket4j's Redis
  * integration is compare-and-swap based, and a burst on one key (one phone, one IP, the global budget) would
  * otherwise retry its CAS once per contender, until the command timeout.
+ * <p>
+ * A limit with a {@link SyncBound} (a key the whole fleet hits, such as a global budget) is counted ahead of Redis
+ * by bucket4j's delaying optimization: each instance takes up to that many tokens locally between two syncs. A
+ * refusal is always Redis's own, so its {@code Retry-After} includes what other instances already wrote; a refund
+ * goes to Redis at once with the tokens taken before it; a proxy dropped from this instance writes its tokens first.
  */
 public final class BucketRateLimiter {
+
+	private static final Log logger = LogFactory.getLog(BucketRateLimiter.class);
 
 	private final LettuceBuckets buckets;
 
@@ -44,6 +55,11 @@ public final class BucketRateLimiter {
 	private final Cache<ProxyKey, AsyncBucketProxy> proxies = LocalCaches.newBuilder()
 		.maximumSize(10_000)
 		.expireAfterAccess(Duration.ofMinutes(1))
+		.removalListener((ProxyKey key, AsyncBucketProxy proxy, RemovalCause cause) -> {
+			if (key != null && proxy != null) {
+				flush(key, proxy);
+			}
+		})
 		.build();
 
 	public BucketRateLimiter(LettuceBuckets buckets, BlockedKeys blocked, RedisGuard guard) {
@@ -62,8 +78,7 @@ public final class BucketRateLimiter {
 			return Mono.just(cached);
 		}
 		return this.guard
-			.guard(policy.name(), this.buckets.manager()
-				.flatMap(manager -> Mono.fromFuture(() -> bucket(manager, policy, key).tryConsumeAndReturnRemaining(1))))
+			.guard(policy.name(), this.buckets.manager().flatMap(manager -> consume(bucket(manager, policy, key), policy)))
 			.map(probe -> decision(policy, probe))
 			.doOnNext(decision -> {
 				if (!decision.allowed()) {
@@ -72,12 +87,27 @@ public final class BucketRateLimiter {
 			});
 	}
 
+	private static Mono<ConsumptionProbe> consume(AsyncBucketProxy bucket, NamedLimit policy) {
+		Mono<ConsumptionProbe> once = Mono.fromFuture(() -> bucket.tryConsumeAndReturnRemaining(1));
+		if (!policy.sync().delays()) {
+			return once;
+		}
+		// bucket4j refuses from its local copy too, which misses what other instances took since the last sync: the
+		// wait it gives is too short. Ask again on Redis's current state, so a refusal is Redis's own. The answer may
+		// now be a token, which is as right; it costs one round trip per refusal the blocked-key cache lets through.
+		return once.flatMap(probe -> probe.isConsumed() ? Mono.just(probe)
+				: Mono.fromFuture(() -> bucket.getOptimizationController().syncImmediately()).then(once));
+	}
+
 	/** The cached refusal of {@code key}, if it is known to be blocked, without asking Redis. */
 	public @Nullable RateLimitDecision cachedRefusal(String key) {
 		return this.blocked.refusal(key);
 	}
 
-	/** Gives back one token taken from {@code key}, e.g. when a later limit refused the request. */
+	/**
+	 * Gives back one token taken from {@code key}, e.g. when a later limit refused the request. bucket4j's delaying
+	 * sends a refund to Redis at once, with the tokens this instance took before it.
+	 */
 	public Mono<Void> refund(NamedLimit policy, String key) {
 		return this.guard
 			.guard(policy.name() + "-refund",
@@ -88,6 +118,7 @@ public final class BucketRateLimiter {
 	/**
 	 * The decision the next request at {@code key} would get, without taking its token: tokens left, the wait for
 	 * the next one and the time until the bucket is full. A bucket Redis does not hold is full, and is not created.
+	 * It reads what Redis holds, without the tokens instances took ahead of it (at most their sync bound each).
 	 */
 	public Mono<RateLimitDecision> peek(NamedLimit policy, String key) {
 		return this.guard.guard(policy.name() + "-peek", this.buckets.manager()
@@ -96,7 +127,8 @@ public final class BucketRateLimiter {
 					return Mono.just(new RateLimitDecision(policy.name(), true, policy.quota(), policy.quota(),
 							Duration.ZERO, Duration.ZERO, false));
 				}
-				return Mono.fromFuture(() -> bucket(manager, policy, key).asVerbose().estimateAbilityToConsume(1))
+				NamedLimit inRedis = policy.withSync(SyncBound.NONE);
+				return Mono.fromFuture(() -> bucket(manager, inRedis, key).asVerbose().estimateAbilityToConsume(1))
 					.map(result -> new RateLimitDecision(policy.name(), result.getValue().canBeConsumed(),
 							policy.quota(), result.getValue().getRemainingTokens(),
 							Duration.ofNanos(result.getValue().getNanosToWaitForRefill()),
@@ -114,7 +146,7 @@ public final class BucketRateLimiter {
 
 	/**
 	 * Makes every bucket take its policy's current configuration on next use, and forgets cached refusals
-	 * decided under the old limits.
+	 * decided under the old limits. Tokens taken ahead of Redis under the old limits are written first.
 	 */
 	public void limitsChanged() {
 		this.configurationVersion.updateAndGet(previous -> Math.max(previous + 1, System.currentTimeMillis()));
@@ -126,13 +158,29 @@ public final class BucketRateLimiter {
 		long version = this.configurationVersion.get();
 		return this.proxies.get(new ProxyKey(key, version, policy), ignored -> {
 			BucketConfiguration configuration = policy.bucketConfiguration();
+			Optimization optimization = policy.sync().delays()
+					? new DelayedSync(policy.sync(),
+							new ConfigurationUpfront(configuration, new UsedTokensInheritance(Optimization.NONE_OPTIMIZED)))
+					: new ConfigurationUpfront(configuration, new UsedTokensInheritance(Optimizations.batching()));
 			return manager.builder()
 				// The strategy named here is bucket4j's nearest; UsedTokensInheritance replaces how it carries tokens.
 				.withImplicitConfigurationReplacement(version, TokensInheritanceStrategy.ADDITIVE)
-				.withOptimization(new ConfigurationUpfront(configuration,
-						new UsedTokensInheritance(Optimizations.batching())))
+				.withOptimization(optimization)
 				.build(key, () -> CompletableFuture.completedFuture(configuration));
 		});
+	}
+
+	// A proxy that counts ahead of Redis holds tokens Redis has not seen: dropped unwritten (a refresh, a minute
+	// unused, the size bound), they would be admitted beyond the bound. Nothing is sent when it holds none.
+	private static void flush(ProxyKey key, AsyncBucketProxy proxy) {
+		if (key.policy().sync().delays()) {
+			proxy.getOptimizationController()
+				.syncByCondition(1, Duration.ZERO)
+				.exceptionally(ex -> {
+					logger.debug("Tokens taken ahead of Redis at " + key.key() + " were not written: " + ex.getMessage());
+					return null;
+				});
+		}
 	}
 
 	// The version and policy are part of the key, so a proxy built before a refresh is never reused after it.

@@ -18,14 +18,25 @@ import io.github.bucket4j.ConfigurationBuilder;
  * @param name the limit's name in answers, logs and metrics, e.g. {@code send-per-phone}
  * @param limits all must pass
  * @param refill how the bucket refills
+ * @param sync how far an instance may count ahead of Redis; {@link SyncBound#NONE} for a key few requests share
  */
-public record NamedLimit(String name, List<Limit> limits, Refill refill) {
+public record NamedLimit(String name, List<Limit> limits, Refill refill, SyncBound sync) {
 
 	public NamedLimit {
 		if (limits.isEmpty()) {
 			throw new IllegalArgumentException("limit " + name + " needs at least one COUNT/DURATION");
 		}
 		limits = List.copyOf(limits);
+	}
+
+	/** A limit every request checks in Redis. */
+	public NamedLimit(String name, List<Limit> limits, Refill refill) {
+		this(name, limits, refill, SyncBound.NONE);
+	}
+
+	/** This limit, counted ahead of Redis by at most {@code sync}. */
+	public NamedLimit withSync(SyncBound sync) {
+		return new NamedLimit(this.name, this.limits, this.refill, sync);
 	}
 
 	/** The quota announced in {@code RateLimit-Limit}: the tightest count. */

@@ -7,6 +7,7 @@ import io.github.bucket4j.BucketConfiguration;
 import org.junit.jupiter.api.Test;
 
 import kz.cvety.otp.ratelimit.Limit;
+import kz.cvety.otp.ratelimit.SyncBound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -66,6 +67,53 @@ class OtpLimitsTest {
 	void equalSettingsGiveEqualPolicies() {
 		assertThat(OtpLimits.from(new OtpLimitsProperties(), Duration.ZERO))
 			.isEqualTo(OtpLimits.from(new OtpLimitsProperties(), Duration.ZERO));
+	}
+
+	@Test
+	void onlyTheGlobalBudgetIsCountedAheadOfRedisByDefault() {
+		OtpLimits policies = OtpLimits.from(new OtpLimitsProperties(), Duration.ZERO);
+
+		assertThat(policies.sendGlobal().sync()).isEqualTo(new SyncBound(10, Duration.ofSeconds(1)));
+		assertThat(List.of(policies.sendPerPhone(), policies.sendPerPrefix(), policies.sendPerIp(),
+				policies.verifyFailuresPerPhone(), policies.verifyFailuresPerIp()))
+			.allSatisfy(policy -> assertThat(policy.sync().delays()).isFalse());
+	}
+
+	@Test
+	void aLimitNotAboveItsBoundIsCountedInRedisOnEveryRequest() {
+		OtpLimitsProperties properties = new OtpLimitsProperties();
+		properties.setSendGlobal(List.of(Limit.valueOf("100/1m"), Limit.valueOf("10/1d")));
+
+		assertThat(OtpLimits.from(properties, Duration.ZERO).sendGlobal().sync()).isEqualTo(SyncBound.NONE);
+	}
+
+	@Test
+	void thePerIpBoundCountsEveryNetworksSendLimitItFits() {
+		OtpLimitsProperties properties = new OtpLimitsProperties();
+		properties.getHotKeys().getSendPerIp().setMaxUnsynchronizedTokens(20);
+		properties.setSendPerIp(List.of(Limit.valueOf("3000/1m")));
+		OtpLimitsProperties.IpOverride nat = new OtpLimitsProperties.IpOverride();
+		nat.setNetwork("203.0.113.7/32");
+		nat.setSendPerIp(List.of(Limit.valueOf("5000/1m")));
+		OtpLimitsProperties.IpOverride office = new OtpLimitsProperties.IpOverride();
+		office.setNetwork("198.51.100.0/24");
+		office.setSendPerIp(List.of(Limit.valueOf("10/1m")));
+		properties.setIpOverrides(List.of(nat, office));
+
+		OtpLimits policies = OtpLimits.from(properties, Duration.ZERO);
+
+		assertThat(policies.sendPerIp().sync().tokens()).isEqualTo(20);
+		assertThat(policies.ipOverrides().find("203.0.113.7").sendPerIp().sync().tokens()).isEqualTo(20);
+		assertThat(policies.ipOverrides().find("198.51.100.9").sendPerIp().sync()).isEqualTo(SyncBound.NONE);
+	}
+
+	@Test
+	void aNegativeBoundIsRefusedNamingTheKey() {
+		OtpLimitsProperties properties = new OtpLimitsProperties();
+		properties.getHotKeys().getSendGlobal().setMaxUnsynchronizedTokens(-1);
+
+		assertThatThrownBy(() -> OtpLimits.from(properties, Duration.ZERO))
+			.hasMessageContaining("cvety.otp.limits.hot-keys.send-global.max-unsynchronized-tokens");
 	}
 
 }
