@@ -3,6 +3,7 @@ package kz.cvety.otp.ratelimit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import io.github.bucket4j.BucketConfiguration;
@@ -57,12 +58,21 @@ public final class BucketRateLimiter {
 	 * @return the decision; fails with a {@code store_unavailable} problem when Redis cannot be asked
 	 */
 	public Mono<RateLimitDecision> tryConsume(NamedLimit policy, String key) {
+		return tryConsume(policy, key, this.guard::guard);
+	}
+
+	/**
+	 * Takes one token of {@code policy} from the bucket at {@code key} as a step guarded by {@code steps}, e.g. a
+	 * {@link RedisGuard.Phase} of {@link #phase(Function)} that asks several buckets at once.
+	 * @return the decision; fails with a {@code store_unavailable} problem when Redis cannot be asked
+	 */
+	public Mono<RateLimitDecision> tryConsume(NamedLimit policy, String key, RedisGuard.Steps steps) {
 		RateLimitDecision cached = this.blocked.refusal(key);
 		if (cached != null) {
 			return Mono.just(cached);
 		}
-		return this.guard
-			.guard(policy.name(), this.buckets.manager()
+		return steps
+			.step(policy.name(), this.buckets.manager()
 				.flatMap(manager -> Mono.fromFuture(() -> bucket(manager, policy, key).tryConsumeAndReturnRemaining(1))))
 			.map(probe -> decision(policy, probe))
 			.doOnNext(decision -> {
@@ -70,6 +80,14 @@ public final class BucketRateLimiter {
 					this.blocked.remember(key, decision);
 				}
 			});
+	}
+
+	/**
+	 * Runs the Redis steps {@code body} asks, buckets of this limiter and any other, as one phase of this limiter's
+	 * guard: one deadline, one circuit-breaker call and one hop off the Redis I/O thread for all of them.
+	 */
+	public <T> Mono<T> phase(Function<RedisGuard.Phase, Mono<T>> body) {
+		return this.guard.phase(body);
 	}
 
 	/** The cached refusal of {@code key}, if it is known to be blocked, without asking Redis. */
