@@ -3,6 +3,7 @@ package kz.cvety.otp.admission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -20,6 +21,7 @@ import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.ratelimit.NamedLimit;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
+import kz.cvety.otp.resilience.RedisGuard;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
 import kz.cvety.otp.support.OtpObservations;
@@ -109,10 +111,11 @@ public final class OtpAdmission {
 		List<PumpingPolicy.Target> targets = pumpingTargets(policies, pumping, phone);
 		Admitting admitting = new Admitting(policies, "send", phone, OtpAdmission::rateLimited);
 		PumpingGuard guard = this.pumpingGuard;
-		Mono<Checked> check = (guard == null || targets.isEmpty()) ? null : guard.check(targets)
-			.map(blocked -> new Checked(blocked, null))
-			.defaultIfEmpty(Checked.CLEAR)
-			.onErrorResume(ex -> Mono.just(new Checked(null, ex)));
+		Function<RedisGuard.Phase, Mono<Checked>> check = (guard == null || targets.isEmpty()) ? null
+				: steps -> guard.check(targets, steps)
+					.map(blocked -> new Checked(blocked, null))
+					.defaultIfEmpty(Checked.CLEAR)
+					.onErrorResume(ex -> Mono.just(new Checked(null, ex)));
 		return consume(admitting, phases, 0, check, pumping)
 			.map(decisions -> new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions),
 					() -> countSent(policies, pumping, targets)));
@@ -313,16 +316,18 @@ public final class OtpAdmission {
 
 	/**
 	 * Asks phase {@code index} and, while every limit admits, the phases after it; the first phase together with
-	 * the pumping guard's {@code check}, if any.
+	 * the pumping guard's {@code check}, if any. Each phase is one phase of the Redis guard: its buckets (and the
+	 * check) share one deadline, one circuit-breaker call and one hop off the Redis I/O thread.
 	 */
 	private Mono<List<RateLimitDecision>> consume(Admitting admitting, List<List<Step>> phases, int index,
-			@Nullable Mono<Checked> check, PumpingPolicy pumping) {
+			@Nullable Function<RedisGuard.Phase, Mono<Checked>> check, PumpingPolicy pumping) {
 		if (index == phases.size()) {
 			return Mono.just(List.copyOf(admitting.decisions));
 		}
 		List<Step> phase = phases.get(index);
-		Mono<Void> decided = (check == null) ? askAll(phase).flatMap(answers -> decide(admitting, phase, answers))
-				: Mono.zip(check, askAll(phase))
+		Mono<Void> decided = (check == null)
+				? this.limiter.phase(steps -> askAll(phase, steps)).flatMap(answers -> decide(admitting, phase, answers))
+				: this.limiter.phase(steps -> Mono.zip(check.apply(steps), askAll(phase, steps)))
 					.flatMap(both -> decideWithGuard(admitting, pumping, both.getT1(), phase, both.getT2()));
 		return decided.then(Mono.defer(() -> consume(admitting, phases, index + 1, null, pumping)));
 	}
@@ -345,14 +350,17 @@ public final class OtpAdmission {
 				: giveBack(admitting.steps, admitting.taken).then(Mono.error(refusal));
 	}
 
-	/** Asks every bucket of a phase at once; each answer is a decision or the failure to get one. */
-	private Mono<List<Asked>> askAll(List<Step> phase) {
+	/**
+	 * Asks every bucket of a phase at once; each answer is a decision or the failure to get one, a bucket that did
+	 * not answer by the phase's deadline included.
+	 */
+	private Mono<List<Asked>> askAll(List<Step> phase, RedisGuard.Steps steps) {
 		if (phase.size() == 1) {
-			return ask(phase.get(0)).map(List::of);
+			return ask(phase.get(0), steps).map(List::of);
 		}
 		List<Mono<Asked>> asks = new ArrayList<>(phase.size());
 		for (Step step : phase) {
-			asks.add(ask(step));
+			asks.add(ask(step, steps));
 		}
 		// Every ask runs to its end, a failed one too: a token taken by one still in flight must be known to be
 		// given back.
@@ -365,8 +373,8 @@ public final class OtpAdmission {
 		});
 	}
 
-	private Mono<Asked> ask(Step step) {
-		return this.limiter.tryConsume(step.policy(), step.key())
+	private Mono<Asked> ask(Step step, RedisGuard.Steps steps) {
+		return this.limiter.tryConsume(step.policy(), step.key(), steps)
 			.map(decision -> new Asked(decision, null))
 			.onErrorResume(ex -> Mono.just(new Asked(null, ex)));
 	}

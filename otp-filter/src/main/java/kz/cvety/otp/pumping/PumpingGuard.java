@@ -58,36 +58,45 @@ public final class PumpingGuard {
 
 	/** The longest block among {@code targets}, or empty when none of them is blocked. */
 	public Mono<Blocked> check(List<Target> targets) {
+		return check(targets, this.guard::guard);
+	}
+
+	/**
+	 * The longest block among {@code targets}, or empty when none of them is blocked; each scope's script is a step
+	 * guarded by {@code steps}, e.g. a phase that asks rate limits at the same time.
+	 */
+	public Mono<Blocked> check(List<Target> targets, RedisGuard.Steps steps) {
 		return Flux.fromIterable(targets)
-			.flatMap(target -> run("pumping-check", this.scripts.check(), target, "")
+			.flatMap(target -> run(steps, "pumping-check", this.scripts.check(), target, "")
 				.filter(result -> result.get(0) > 0)
 				.map(result -> new Blocked(target, Duration.ofMillis(result.get(0)))))
 			.reduce((a, b) -> (a.left().compareTo(b.left()) >= 0) ? a : b);
 	}
 
 	/**
-	 * Counts a code sent to a number of {@code targets}; blocks each scope the count makes suspected, and tells
-	 * the listener.
+	 * Counts a code sent to a number of {@code targets}, every scope in one phase; blocks each scope the count makes
+	 * suspected, and tells the listener.
 	 */
 	public Mono<Void> sent(PumpingPolicy policy, List<Target> targets, int suffixDigits, boolean dryRun) {
-		return Flux.fromIterable(targets).flatMap(target -> count(policy, target, "s").flatMap(counts -> {
-			long sent = counts.get(0);
-			long verified = counts.get(1);
-			if (!policy.suspects(sent, verified)) {
-				return Mono.empty();
-			}
-			return run("pumping-block", this.scripts.block(), target, Long.toString(policy.blockFor().toMillis()), "")
+		return this.guard.phase(steps -> Flux.fromIterable(targets)
+			.flatMap(target -> count(steps, policy, target, "s")
+				.filter(counts -> policy.suspects(counts.get(0), counts.get(1)))
+				.map(counts -> new Suspect(target, counts.get(0), counts.get(1))))
+			.collectList())
+			.flatMapMany(Flux::fromIterable)
+			.flatMap(suspect -> run(this.guard::guard, "pumping-block", this.scripts.block(), suspect.target(),
+					Long.toString(policy.blockFor().toMillis()), "")
 				.doOnNext(result -> {
 					if (result.get(0) == 1L) {
-						suspected(policy, target, sent, verified, suffixDigits, dryRun);
+						suspected(policy, suspect.target(), suspect.sent(), suspect.verified(), suffixDigits, dryRun);
 					}
-				});
-		})).then();
+				}))
+			.then();
 	}
 
-	/** Counts a verified code of a number of {@code targets}. */
+	/** Counts a verified code of a number of {@code targets}, every scope in one phase. */
 	public Mono<Void> verified(PumpingPolicy policy, List<Target> targets) {
-		return Flux.fromIterable(targets).flatMap(target -> count(policy, target, "v")).then();
+		return this.guard.phase(steps -> Flux.fromIterable(targets).flatMap(target -> count(steps, policy, target, "v")).then());
 	}
 
 	private void suspected(PumpingPolicy policy, Target target, long sent, long verified, int suffixDigits,
@@ -98,14 +107,19 @@ public final class PumpingGuard {
 		this.listener.suspected(target.scope(), dryRun);
 	}
 
-	private Mono<List<Long>> count(PumpingPolicy policy, Target target, String kind) {
-		return run("pumping-count", this.scripts.count(), target, kind, Long.toString(policy.step().toMillis()),
+	private Mono<List<Long>> count(RedisGuard.Steps steps, PumpingPolicy policy, Target target, String kind) {
+		return run(steps, "pumping-count", this.scripts.count(), target, kind, Long.toString(policy.step().toMillis()),
 				Integer.toString(policy.steps()), "");
 	}
 
-	private Mono<List<Long>> run(String step, RedisScript<List<Long>> script, Target target, String... args) {
+	private Mono<List<Long>> run(RedisGuard.Steps steps, String step, RedisScript<List<Long>> script, Target target,
+			String... args) {
 		String key = this.keys.pumping(target.scope().tag(), target.value());
-		return this.guard.guard(step, Mono.defer(() -> this.runner.run(script, key, List.of(args))));
+		return steps.step(step, Mono.defer(() -> this.runner.run(script, key, List.of(args))));
+	}
+
+	/** A scope a count made suspected, with its counts. */
+	private record Suspect(Target target, long sent, long verified) {
 	}
 
 	/**

@@ -3,6 +3,7 @@ package kz.cvety.otp.ratelimit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.RemovalCause;
@@ -73,12 +74,21 @@ public final class BucketRateLimiter {
 	 * @return the decision; fails with a {@code store_unavailable} problem when Redis cannot be asked
 	 */
 	public Mono<RateLimitDecision> tryConsume(NamedLimit policy, String key) {
+		return tryConsume(policy, key, this.guard::guard);
+	}
+
+	/**
+	 * Takes one token of {@code policy} from the bucket at {@code key} as a step guarded by {@code steps}, e.g. a
+	 * {@link RedisGuard.Phase} of {@link #phase(Function)} that asks several buckets at once.
+	 * @return the decision; fails with a {@code store_unavailable} problem when Redis cannot be asked
+	 */
+	public Mono<RateLimitDecision> tryConsume(NamedLimit policy, String key, RedisGuard.Steps steps) {
 		RateLimitDecision cached = this.blocked.refusal(key);
 		if (cached != null) {
 			return Mono.just(cached);
 		}
-		return this.guard
-			.guard(policy.name(), this.buckets.manager().flatMap(manager -> consume(bucket(manager, policy, key), policy)))
+		return steps
+			.step(policy.name(), this.buckets.manager().flatMap(manager -> consume(bucket(manager, policy, key), policy)))
 			.map(probe -> decision(policy, probe))
 			.doOnNext(decision -> {
 				if (!decision.allowed()) {
@@ -97,6 +107,14 @@ public final class BucketRateLimiter {
 		// now be a token, which is as right; it costs one round trip per refusal the blocked-key cache lets through.
 		return once.flatMap(probe -> probe.isConsumed() ? Mono.just(probe)
 				: Mono.fromFuture(() -> bucket.getOptimizationController().syncImmediately()).then(once));
+	}
+
+	/**
+	 * Runs the Redis steps {@code body} asks, buckets of this limiter and any other, as one phase of this limiter's
+	 * guard: one deadline, one circuit-breaker call and one hop off the Redis I/O thread for all of them.
+	 */
+	public <T> Mono<T> phase(Function<RedisGuard.Phase, Mono<T>> body) {
+		return this.guard.phase(body);
 	}
 
 	/** The cached refusal of {@code key}, if it is known to be blocked, without asking Redis. */

@@ -51,6 +51,9 @@ public final class LettuceBuckets implements AutoCloseable {
 
 	private final Mono<Connected> connected;
 
+	// Made once: every bucket step asks for it.
+	private final Mono<AsyncProxyManager<String>> manager;
+
 	/**
 	 * @param client the Lettuce client of Spring's connection factory
 	 * @param clock the clock buckets refill by
@@ -63,11 +66,12 @@ public final class LettuceBuckets implements AutoCloseable {
 		this.connected = Mono.fromCallable(this::connect)
 			.subscribeOn(Schedulers.boundedElastic())
 			.cache(value -> Duration.ofMillis(Long.MAX_VALUE), error -> Duration.ZERO, () -> Duration.ZERO);
+		this.manager = this.connected.map(Connected::buckets);
 	}
 
 	/** The proxy manager, connecting first if need be; fails while Redis cannot be reached. */
 	public Mono<AsyncProxyManager<String>> manager() {
-		return this.connected.map(Connected::buckets);
+		return this.manager;
 	}
 
 	/** Runs the OTP Lua scripts on the same connection, by EVALSHA (EVAL after NOSCRIPT). */

@@ -30,7 +30,7 @@ public class OtpRedisProperties extends CircuitBreakerSettings {
 	@NotNull
 	private FailMode failMode = FailMode.CLOSED;
 
-	/** Longest wait for one Redis step before the request fails fast with 503 store_unavailable. */
+	/** Longest wait for one Redis step, or for the steps asked together, before 503 store_unavailable. */
 	@NotNull
 	private Duration commandTimeout = Duration.ofMillis(500);
 

@@ -1,5 +1,7 @@
 package kz.cvety.otp.admission;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -10,6 +12,13 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.bucket4j.TimeMeter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.protocol.RedisCommand;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +31,9 @@ import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.BlockedKeys;
 import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.ratelimit.Limit;
+import kz.cvety.otp.ratelimit.NamedLimit;
 import kz.cvety.otp.ratelimit.RateLimitDecision;
+import kz.cvety.otp.ratelimit.Refill;
 import kz.cvety.otp.redis.LettuceBuckets;
 import kz.cvety.otp.resilience.CircuitRetryAfter;
 import kz.cvety.otp.resilience.RedisGuard;
@@ -32,6 +43,7 @@ import kz.cvety.otp.store.OtpStore;
 import kz.cvety.otp.testing.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@link OtpAdmission} on real Redis: which limits a request asks, in which order, and which tokens a refusal or
@@ -163,6 +175,45 @@ class OtpAdmissionIT {
 		assertThat(this.decided).isEmpty();
 	}
 
+	@Test
+	void aPhaseWhoseOneBucketNeverAnswersFailsAtTheDeadlineAndGivesTheOtherBucketsTokenBack() {
+		Duration deadline = Duration.ofMillis(500);
+		OtpLimits policies = policies(properties -> {
+		});
+		String phone = "+77015550009";
+		String range = this.keys.sendPerPrefix(policies.rangeOf(phone));
+		List<String> steps = new CopyOnWriteArrayList<>();
+		try (LossyRedis lossy = new LossyRedis(range)) {
+			RedisGuard phases = new RedisGuard(
+					new CircuitRetryAfter(CircuitBreaker.ofDefaults("admission-it-lossy"), Clock.systemUTC()), deadline);
+			phases.observeWith((step, nanos, success) -> steps.add(step + (success ? " success" : " failure")));
+			OtpAdmission lossyAdmission = new OtpAdmission(
+					new BucketRateLimiter(lossy.buckets, new BlockedKeys(1000, Ticker.systemTicker()), phases), this.keys,
+					this.store, (decision, dryRun) -> this.decided.add(decision));
+			long started = System.nanoTime();
+
+			StepVerifier.create(lossyAdmission.admitSend(policies, phone, client("203.0.113.9")))
+				.expectErrorSatisfies(error -> {
+					assertThat(((ProblemException) error).code()).isEqualTo(ProblemCode.STORE_UNAVAILABLE);
+					assertThat(((ProblemException) error).retryAfter()).isEqualTo(Duration.ofSeconds(1));
+				})
+				.verify(Duration.ofSeconds(5));
+
+			assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(deadline, deadline.plusMillis(500));
+			assertThat(steps).contains("send-per-phone success", "send-per-prefix failure");
+			assertThat(phases.circuit().circuitBreaker().getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+			// The phone's token comes back behind the answer; the range's is unknown, as its command never reached
+			// Redis, and is left alone.
+			BucketRateLimiter limiter = new BucketRateLimiter(buckets, new BlockedKeys(1000, Ticker.systemTicker()), guard);
+			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+					limiter.peek(policies.sendPerPhone(), this.keys.sendPerPhone(phone)).block(TIMEOUT).remaining())
+				.isEqualTo(policies.sendPerPhone().quota()));
+			assertThat(steps).containsExactlyInAnyOrder("send-per-phone success", "send-per-prefix failure",
+					"send-per-phone-refund success");
+		}
+		assertThat(this.decided).extracting(RateLimitDecision::limitName).containsExactly("send-per-phone");
+	}
+
 	private void issue(String phone) {
 		StepVerifier.create(this.store.issue(phone, "hash", 1, Duration.ofMinutes(5))).verifyComplete();
 	}
@@ -175,6 +226,59 @@ class OtpAdmissionIT {
 
 	private static ClientIp client(String address) {
 		return new ClientIp(address, address);
+	}
+
+	/**
+	 * A bucket connection on which every command for one key is lost on its way to Redis, as in a network that
+	 * drops it: the command never answers, while the others of the same connection do.
+	 */
+	static final class LossyRedis implements AutoCloseable {
+
+		final ClientResources resources;
+
+		final RedisClient client;
+
+		final LettuceBuckets buckets;
+
+		LossyRedis(String lostKey) {
+			this.resources = ClientResources.builder().nettyCustomizer(new NettyCustomizer() {
+
+				@Override
+				public void afterChannelInitialized(Channel channel) {
+					channel.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
+
+						@Override
+						public void write(ChannelHandlerContext context, Object message, ChannelPromise promise)
+								throws Exception {
+							if (!(message instanceof RedisCommand<?, ?, ?> command && isFor(command, lostKey))) {
+								super.write(context, message, promise);
+							}
+						}
+
+					});
+				}
+
+			}).build();
+			this.client = RedisClient.create(this.resources, TestRedis.url());
+			this.buckets = new LettuceBuckets(this.client, TimeMeter.SYSTEM_MILLISECONDS, TIMEOUT);
+			// Connected, and bucket4j's script loaded, before the phase's deadline runs.
+			BucketRateLimiter warm = new BucketRateLimiter(this.buckets, new BlockedKeys(10, Ticker.systemTicker()), guard);
+			warm.tryConsume(new NamedLimit("warm-up", List.of(Limit.valueOf("1/1m")), Refill.GREEDY),
+					TestRedis.uniquePrefix() + "{warm-up}").block(Duration.ofSeconds(30));
+		}
+
+		private static boolean isFor(RedisCommand<?, ?, ?> command, String key) {
+			ByteBuffer first = (command.getArgs() != null) ? command.getArgs().getFirstEncodedKey() : null;
+			return first != null && key.equals(StandardCharsets.UTF_8.decode(first.duplicate()).toString());
+		}
+
+		@Override
+		public void close() {
+			this.buckets.close();
+			this.client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+			this.resources.shutdown();
+		}
+
 	}
 
 }
