@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -124,6 +125,8 @@ public final class RedisGuard {
 
 		private volatile @Nullable Disposable timer;
 
+		private final AtomicBoolean ended = new AtomicBoolean();
+
 		private Phase() {
 		}
 
@@ -162,12 +165,16 @@ public final class RedisGuard {
 			catch (RejectedExecutionException ex) {
 				expire();
 			}
-			return body.doOnError(ex -> {
-				if (this.failure == null) {
-					this.failure = ex;
-				}
-			})
-				.doFinally(signal -> ended(breaker, started, signal))
+			// The outcome is recorded before the answer travels on, so whoever hears the answer sees the breaker
+			// already counting it.
+			return body.doOnSuccess(value -> ended(breaker, started, SignalType.ON_COMPLETE))
+				.doOnError(ex -> {
+					if (this.failure == null) {
+						this.failure = ex;
+					}
+					ended(breaker, started, SignalType.ON_ERROR);
+				})
+				.doOnCancel(() -> ended(breaker, started, SignalType.CANCEL))
 				// Off the Redis connection's I/O thread once the replies are in: one thread reads every reply of the
 				// connection, and if the request's next steps ran on it, replies and commands of other requests
 				// would queue behind them and time out while Redis is idle. The deadline ends before this hop, so it
@@ -180,6 +187,9 @@ public final class RedisGuard {
 		}
 
 		private void ended(CircuitBreaker breaker, long started, SignalType signal) {
+			if (this.ended.getAndSet(true)) {
+				return;
+			}
 			Disposable scheduled = this.timer;
 			if (scheduled != null) {
 				scheduled.dispose();
