@@ -9,6 +9,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -24,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A hash or token secret shorter than 32 bytes (UTF-8) stops start-up with one line naming the key, in the
- * default local profile too, not only in prod; 32 bytes, counted in UTF-8 rather than characters, start.
+ * default local profile too, not only in prod; 32 bytes, counted in UTF-8 rather than characters, start. So does
+ * Resilience4j's own setting of an OTP circuit breaker, which would silently replace the gateway's.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ShortSecretsIT {
@@ -49,6 +51,22 @@ class ShortSecretsIT {
 			.satisfies(ex -> assertThat(NestedExceptionUtils.getMostSpecificCause(ex))
 				.isInstanceOf(UnsafeConfigurationException.class));
 		assertThat(output).containsPattern("Refusing to start: " + key.replace(".", "\\.") + ": .*(32 bytes|not set)")
+			.doesNotContain("Started GatewayApplication");
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "otp-redis", "sms" })
+	void resilience4jsOwnSettingsForAnOtpCircuitBreakerStopStartUpNamingTheKey(String breaker, CapturedOutput output) {
+		Map<String, String> settings = settings();
+		settings.put("cvety.otp.hash-secret", OK_32);
+		settings.put("cvety.otp.token-secret", OK_32);
+		settings.put("cvety.otp.sms.provider", "webhook");
+		settings.put("cvety.otp.sms.webhook-url", "http://127.0.0.1:9/sms");
+		settings.put("resilience4j.circuitbreaker.instances." + breaker + ".failure-rate-threshold", "10");
+		assertThatThrownBy(() -> start(settings))
+			.satisfies(ex -> assertThat(NestedExceptionUtils.getMostSpecificCause(ex))
+				.isInstanceOf(UnsafeConfigurationException.class));
+		assertThat(output).contains("Refusing to start: resilience4j.circuitbreaker.instances." + breaker + ": ")
 			.doesNotContain("Started GatewayApplication");
 	}
 

@@ -74,7 +74,7 @@ public final class OtpSmsAutoConfiguration {
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) sms.getConnectTimeout().toMillis());
 		WebClient client = WebClient.builder().clientConnector(new ReactorClientHttpConnector(httpClient)).build();
 		return new ResilientSmsSender(new WebhookSmsSender(client, sms.getWebhookUrl()), sms.resilience(),
-				circuitBreakers);
+				OwnCircuitBreakers.requireUnmade(circuitBreakers, ResilientSmsSender.NAME, SmsProperties.PREFIX + ".*"));
 	}
 
 	@Bean

@@ -93,7 +93,9 @@ public final class OtpStoreAutoConfiguration {
 	RedisGuard otpRedisGuard(OtpRedisProperties redis, OtpObservations observations,
 			CircuitBreakerRegistry circuitBreakers) {
 		return new RedisGuard(new CircuitRetryAfter(
-				circuitBreakers.circuitBreaker(REDIS_CIRCUIT_BREAKER, redis.circuitBreakerConfig()), Clock.systemUTC()),
+				OwnCircuitBreakers.requireUnmade(circuitBreakers, REDIS_CIRCUIT_BREAKER, "cvety.otp.redis.*")
+					.circuitBreaker(REDIS_CIRCUIT_BREAKER, redis.circuitBreakerConfig()),
+				Clock.systemUTC()),
 				redis.getCommandTimeout(), observations);
 	}
 
