@@ -37,11 +37,14 @@ public final class WebhookSmsSender implements SmsSender {
 			// Bytes, not the map: Spring's JSON encoder logs the value it encodes at DEBUG, code and phone included.
 			.bodyValue(JSON.writeValueAsBytes(body(message)))
 			.exchangeToMono(response -> {
-				// The body is drained, never parsed: a provider's 2xx with any body at all means accepted.
+				// The body is drained, never parsed: a provider's 2xx with any body at all means accepted. A send
+				// cancelled meanwhile (the client went away) has had its body released already; releasing it again
+				// fails, and that failure, with no one left to hear it, would be logged at ERROR as dropped.
+				Mono<Void> drained = response.releaseBody().onErrorResume(ex -> Mono.empty());
 				if (response.statusCode().is2xxSuccessful()) {
-					return response.releaseBody();
+					return drained;
 				}
-				return response.releaseBody().then(Mono.error(new SmsDeliveryException(response.statusCode())));
+				return drained.then(Mono.error(new SmsDeliveryException(response.statusCode())));
 			});
 	}
 
