@@ -63,6 +63,11 @@ class LimitConfigValidationIT {
 			"cvety.otp.limits.hot-keys.send-global.max-unsynchronized-time   | -1s | must be positive",
 			"cvety.otp.limits.hot-keys.send-per-ip.max-unsynchronized-time   | 0s  | must be positive" })
 	void aBadHotKeyBoundStopsStartUpNamingTheKey(String key, String value, String reason, CapturedOutput output) {
+		assertStartUpRefused(key, value, reason, output);
+	}
+
+	/** A gateway started with {@code key} set to {@code value} fails, its output naming the key and the reason. */
+	static void assertStartUpRefused(String key, String value, String reason, CapturedOutput output) {
 		assertThatThrownBy(() -> GatewayInstance.start("http://127.0.0.1:9/sms", Map.of(key, value)).close())
 			.isInstanceOf(RuntimeException.class);
 

@@ -31,7 +31,6 @@ import kz.cvety.otp.testing.TestRedis;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
 import static kz.cvety.edge.support.ProblemAssert.assertThatProblem;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The SMS-pumping guard on a real gateway and Redis: a number range or a region that is sent many codes and
@@ -206,13 +205,7 @@ class LimitPumpingGuardIT {
 			"cvety.otp.pumping.scopes         | country | cvety.otp.pumping.scopes",
 			"cvety.otp.pumping.min-send       | 5       | Did you mean cvety.otp.pumping.min-sends?" })
 	void aBadSettingStopsStartUpNamingTheKey(String key, String value, String reason, CapturedOutput output) {
-		assertThatThrownBy(() -> GatewayInstance.start("http://127.0.0.1:9/sms", Map.of(key, value)).close())
-			.isInstanceOf(RuntimeException.class);
-
-		assertThat(output).contains("APPLICATION FAILED TO START")
-			.contains(key)
-			.contains(reason)
-			.doesNotContain("Started GatewayApplication");
+		LimitConfigValidationIT.assertStartUpRefused(key, value, reason, output);
 	}
 
 	/**

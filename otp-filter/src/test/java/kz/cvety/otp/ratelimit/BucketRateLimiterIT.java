@@ -151,7 +151,7 @@ class BucketRateLimiterIT {
 	}
 
 	/** Redis's calls per command since the last stats reset, script-internal ones included. */
-	private static Map<String, Long> calls(RedisCommands<String, String> commands) {
+	static Map<String, Long> calls(RedisCommands<String, String> commands) {
 		Map<String, Long> calls = new HashMap<>();
 		for (String line : commands.info("commandstats").split("\r?\n")) {
 			if (line.startsWith("cmdstat_")) {

@@ -3,7 +3,6 @@ package kz.cvety.otp.ratelimit;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -166,10 +165,10 @@ class HotKeySyncIT {
 
 			commands.configResetstat();
 			assertThat(take(this.first, exact, exactKey, tokens)).isEqualTo(tokens);
-			Map<String, Long> exactCalls = calls(commands);
+			Map<String, Long> exactCalls = BucketRateLimiterIT.calls(commands);
 			commands.configResetstat();
 			assertThat(take(this.first, hot, this.key, tokens)).isEqualTo(tokens);
-			Map<String, Long> hotCalls = calls(commands);
+			Map<String, Long> hotCalls = BucketRateLimiterIT.calls(commands);
 
 			System.out.println("Redis commands for " + tokens + " tokens of a known key: bound 0 " + exactCalls
 					+ ", bound " + BOUND + " " + hotCalls);
@@ -206,19 +205,6 @@ class HotKeySyncIT {
 			}
 		}
 		return admitted;
-	}
-
-	/** Redis's calls per command since the last stats reset, script-internal ones included. */
-	private static Map<String, Long> calls(RedisCommands<String, String> commands) {
-		Map<String, Long> calls = new HashMap<>();
-		for (String line : commands.info("commandstats").split("\r?\n")) {
-			if (line.startsWith("cmdstat_")) {
-				String name = line.substring("cmdstat_".length(), line.indexOf(':'));
-				String value = line.substring(line.indexOf("calls=") + "calls=".length());
-				calls.put(name, Long.parseLong(value.substring(0, value.indexOf(','))));
-			}
-		}
-		return calls;
 	}
 
 	/** An interval refill: no token comes back while a test runs. */
