@@ -28,9 +28,11 @@ import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.OtpApi;
 import kz.cvety.edge.support.RedisContents;
 import kz.cvety.edge.support.SmsSink;
+import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.testing.TestRedis;
 import kz.cvety.otp.web.OtpWarmUp;
+import kz.cvety.otp.web.WarmUpSmsSink;
 import kz.cvety.otp.web.WarmUpTraffic;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,7 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Readiness waits for the start-up warm-up of the OTP paths: polled from before the gateway listens, it is never
  * UP before the warm-up says it is done; the warm-up's requests go through the gateway's own routes, touch no
- * customer's key, send no SMS and are not logged as decisions; after it, its header means nothing.
+ * customer's key, send no SMS to the provider, are not logged as decisions and leave nothing in the metrics; after
+ * it, its header means nothing.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ReadinessWarmUpIT {
@@ -92,11 +95,21 @@ class ReadinessWarmUpIT {
 				// The warm-up ran on Redis, under its own segment only, and deleted what it wrote.
 				assertThat(keysSeen).isNotEmpty().allMatch(key -> key.startsWith(prefix + OtpWarmUp.KEY_SEGMENT));
 				assertThat(redis.keys(prefix + "*")).isEmpty();
-				assertThat(sms.count()).isZero();
+				// Its sends ran the provider's sender, to a sink of its own, closed with it.
+				assertThat(sms.count()).as("SMS to the configured provider").isZero();
+				WarmUpSmsSink sink = gateway.context().getBean(WarmUpTraffic.class).throwaway().sms();
+				assertThat(sink).isNotNull();
+				assertThat(sink.received()).isGreaterThanOrEqualTo(progress.passes());
+				assertThat(sink.closed()).isTrue();
 				MeterRegistry meters = gateway.context().getBean(MeterRegistry.class);
 				assertThat(meters.find("spring.cloud.gateway.requests").meters()).as("route meters").isEmpty();
-				assertThat(meters.find("http.server.requests").meters())
-					.noneMatch(meter -> String.valueOf(meter.getId().getTag("uri")).contains("otp"));
+				assertThat(meters.find("http.server.requests").meters()).as("only the readiness polls after it")
+					.allMatch(meter -> String.valueOf(meter.getId().getTag("uri")).startsWith("/actuator"));
+				assertThat(meters.find(OtpMetrics.SENDS).counters()).as("customers' sends")
+					.allMatch(counter -> counter.count() == 0);
+				assertThat(meters.find(OtpMetrics.VERIFICATIONS).counters()).allMatch(counter -> counter.count() == 0);
+				assertThat(meters.find(OtpMetrics.SMS_SEND).timers()).allMatch(timer -> timer.count() == 0);
+				assertThat(meters.find(OtpMetrics.LIMIT_DECISIONS).counters()).allMatch(counter -> counter.count() == 0);
 			}
 			finally {
 				polling.set(false);

@@ -155,6 +155,21 @@ class TracingIT {
 	}
 
 	@Test
+	void theWarmUpsSpansAreNotExported() {
+		GatewayInstance edge = gateway(Map.of());
+		String phone = "+77011230008";
+
+		assertThat(requestOtp(edge.url(), phone).status()).isEqualTo(200);
+
+		await().atMost(Duration.ofSeconds(10)).until(() -> spanNamed("otp admission send") != null);
+		assertThat(this.spans.getFinishedSpanItems()).as("the customer's request only")
+			.filteredOn(span -> span.getName().equals("otp admission send"))
+			.hasSize(1);
+		assertThat(this.spans.getFinishedSpanItems()).filteredOn(span -> span.getKind() == SpanKind.SERVER)
+			.hasSize(1);
+	}
+
+	@Test
 	void jsonLogLinesCarryTraceAndSpanIds(CapturedOutput output) {
 		GatewayInstance edge = gateway(Map.of("logging.structured.format.console", "ecs"));
 		String phone = "+77011230004";

@@ -11,11 +11,13 @@ import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.observation.ObservationPredicate;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.tracing.exporter.SpanExportingPredicate;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
@@ -65,8 +67,11 @@ import kz.cvety.otp.ratelimit.BucketRateLimiter;
 import kz.cvety.otp.redis.LettuceBuckets;
 import kz.cvety.otp.resilience.CircuitRetryAfter;
 import kz.cvety.otp.resilience.RedisGuard;
+import kz.cvety.otp.sms.ResilientSmsSender;
+import kz.cvety.otp.sms.SmsProperties;
 import kz.cvety.otp.sms.SmsSender;
 import kz.cvety.otp.sms.SmsTextTemplate;
+import kz.cvety.otp.sms.WebhookSmsSender;
 import kz.cvety.otp.store.CodeGenerator;
 import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
@@ -82,7 +87,9 @@ import kz.cvety.otp.web.OtpHandler;
 import kz.cvety.otp.web.OtpRoutes;
 import kz.cvety.otp.web.OtpWarmUp;
 import kz.cvety.otp.web.WarmUpProperties;
+import kz.cvety.otp.web.WarmUpSmsSink;
 import kz.cvety.otp.web.WarmUpTraffic;
+import kz.cvety.otp.web.WarmUpWindow;
 
 /**
  * The OTP endpoints: the policy (refreshed with the configuration), admission, the service, the
@@ -156,41 +163,69 @@ public final class OtpAutoConfiguration {
 		return warmUp;
 	}
 
-	/** The warm-up's own requests are left out of the server's request metrics and traces. */
-	@Bean
-	@ConditionalOnMissingBean(name = "otpWarmUpObservationPredicate")
-	ObservationPredicate otpWarmUpObservationPredicate(WarmUpTraffic traffic) {
-		return (name, context) -> !traffic.observes(context);
-	}
-
 	@Bean
 	@ConditionalOnMissingBean
 	WarmUpTraffic otpWarmUpTraffic(LettuceBuckets redis, OtpRedisProperties redisProperties, OtpHasher hasher,
 			RedisScript<List<Long>> otpIssueScript, RedisScript<List<Long>> otpAttemptScript,
 			RedisScript<List<Long>> otpVerifyScript, RedisScript<List<Long>> otpDiscardScript, CodeGenerator codes,
-			SmsTextTemplate text, OtpProperties otp) {
+			SmsTextTemplate text, OtpProperties otp, SmsProperties sms, ObjectProvider<ResilientSmsSender> webhook,
+			ObjectProvider<OtpMetrics> metrics, OtpObservations observations, WarmUpWindow window) {
 		// A random segment per start: instances starting together never share, or delete, each other's keys.
 		OtpKeys keys = new OtpKeys(redisProperties.getKeyPrefix() + OtpWarmUp.KEY_SEGMENT
 				+ UUID.randomUUID().toString().substring(0, 8) + ":", hasher);
+		// The same classes as a customer's parts, so the warm-up runs, and the JIT compiler profiles, the same code;
+		// meters of their own that nothing scrapes, and observations into the real registry (spans are kept from
+		// export while the warm-up runs, and its own meters are denied).
+		OtpMetrics meters = (metrics.getIfAvailable() != null) ? OtpMetrics.detached() : null;
 		// Its own circuit: a warm-up slowed by a cold JVM never opens the circuit customers' requests go through.
 		// Not in the registry: it guards throwaway keys for a few seconds at start, not a dependency whose state
 		// dashboards and alerts should show.
 		RedisGuard guard = new RedisGuard(new CircuitRetryAfter(
 				CircuitBreaker.of(WARM_UP_CIRCUIT_BREAKER, redisProperties.circuitBreakerConfig()), Clock.systemUTC()),
-				redisProperties.getCommandTimeout());
+				redisProperties.getCommandTimeout(), observations);
 		OtpStore store = new OtpStore(redis.scriptRunner(), keys, guard,
 				new OtpStore.Scripts(otpIssueScript, otpAttemptScript, otpVerifyScript, otpDiscardScript));
 		BucketRateLimiter limiter = new BucketRateLimiter(redis, new BlockedKeys(1_000, Ticker.systemTicker()), guard);
 		PumpingGuard pumping = new PumpingGuard(redis.scriptRunner(), keys, guard, PumpingGuard.Scripts.fromResources());
-		OtpAdmission admission = new OtpAdmission(limiter, keys, store, OtpAdmission.AdmissionListener.none(), pumping,
-				OtpObservations.NONE);
+		if (meters != null) {
+			guard.observeWith(meters);
+			pumping.listenWith(meters);
+		}
+		OtpAdmission admission = new OtpAdmission(limiter, keys, store,
+				(meters != null) ? meters : OtpAdmission.AdmissionListener.none(), pumping, observations);
 		// Tokens signed with a key made for this start and never kept: no backend accepts one.
 		byte[] key = new byte[32];
 		new SecureRandom().nextBytes(key);
 		VerificationTokenIssuer tokens = new VerificationTokenIssuer(Base64.getEncoder().encodeToString(key),
 				otp.getTokenTtl(), Clock.systemUTC());
-		OtpService service = new OtpService(store, hasher, codes, message -> Mono.empty(), text, tokens);
-		return new WarmUpTraffic(new WarmUpTraffic.Throwaway(admission, service, keys, redis::delete));
+		WarmUpSmsSink sink = (webhook.getIfAvailable() != null) ? WarmUpSmsSink.start() : null;
+		OtpService service = new OtpService(store, hasher, codes, warmUpSender(sink, sms, meters, observations), text,
+				tokens);
+		return new WarmUpTraffic(new WarmUpTraffic.Throwaway(admission, service, keys, redis::delete,
+				OtpDecisionLog.silent(meters), sink), window);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WarmUpWindow otpWarmUpWindow() {
+		return new WarmUpWindow();
+	}
+
+	/**
+	 * The warm-up's SMS sender: with a webhook provider, the real sender's chain (the resilient webhook sender, timed
+	 * and observed) pointed at the warm-up's sink instead of the provider, with a circuit breaker of its own outside
+	 * the registry; with the log provider, a sender that sends nothing.
+	 */
+	private static SmsSender warmUpSender(@Nullable WarmUpSmsSink sink, SmsProperties sms, @Nullable OtpMetrics meters,
+			OtpObservations observations) {
+		if (sink == null) {
+			return message -> Mono.empty();
+		}
+		ResilientSmsSender resilient = new ResilientSmsSender(
+				new WebhookSmsSender(OtpSmsAutoConfiguration.webhookClient(sms, HttpClient.create(sink.connections())),
+						sink.url()),
+				sms.resilience(), CircuitBreakerRegistry.ofDefaults());
+		return OtpSmsAutoConfiguration.timedAndObserved(resilient, meters, observations);
 	}
 
 	@Bean
@@ -299,6 +334,22 @@ public final class OtpAutoConfiguration {
 				.build();
 			return new BackendHandoff(webClient, url, circuitBreakers.create(otp.getHandoff().getCircuitBreaker()),
 					filters);
+		}
+
+	}
+
+	/**
+	 * Keeps the warm-up's spans from export: every span started before the warm-up was over, as an exporter cannot
+	 * tell its requests from others.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.tracing.exporter.SpanExportingPredicate")
+	static class WarmUpTracingConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "otpWarmUpSpanExportingPredicate")
+		SpanExportingPredicate otpWarmUpSpanExportingPredicate(WarmUpWindow window) {
+			return span -> window.after(span.getStartTimestamp());
 		}
 
 	}

@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.netty.channel.ChannelOption;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.http.client.HttpClient;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -70,11 +71,16 @@ public final class OtpSmsAutoConfiguration {
 							+ ")",
 					"Lower cvety.otp.sms.connect-timeout so a refused connection can be retried within the timeout.");
 		}
-		HttpClient httpClient = HttpClient.create()
-			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) sms.getConnectTimeout().toMillis());
-		WebClient client = WebClient.builder().clientConnector(new ReactorClientHttpConnector(httpClient)).build();
-		return new ResilientSmsSender(new WebhookSmsSender(client, sms.getWebhookUrl()), sms.resilience(),
+		return new ResilientSmsSender(new WebhookSmsSender(webhookClient(sms, HttpClient.create()), sms.getWebhookUrl()),
+				sms.resilience(),
 				OwnCircuitBreakers.requireUnmade(circuitBreakers, ResilientSmsSender.NAME, SmsProperties.PREFIX + ".*"));
+	}
+
+	/** The webhook's client: {@code httpClient} with the configured connect timeout. */
+	static WebClient webhookClient(SmsProperties sms, HttpClient httpClient) {
+		HttpClient connecting = httpClient.option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+				(int) sms.getConnectTimeout().toMillis());
+		return WebClient.builder().clientConnector(new ReactorClientHttpConnector(connecting)).build();
 	}
 
 	@Bean
@@ -87,7 +93,11 @@ public final class OtpSmsAutoConfiguration {
 			logger.warn("SMS provider is 'log': codes are printed to the log, not sent (local development only)");
 			sender = new LogSmsSender();
 		}
-		OtpMetrics meters = metrics.getIfAvailable();
+		return timedAndObserved(sender, metrics.getIfAvailable(), observations);
+	}
+
+	/** {@code sender} timed in {@code meters}, if any, and observed. */
+	static SmsSender timedAndObserved(SmsSender sender, @Nullable OtpMetrics meters, OtpObservations observations) {
 		SmsSender timed = (meters != null) ? new TimedSmsSender(sender, meters) : sender;
 		// Observed outermost, so the send is timed while its span is current (the trace id of the timer's exemplar).
 		return message -> observations.sms(timed.send(message));

@@ -2,6 +2,7 @@ package kz.cvety.otp.metrics;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.apache.commons.logging.impl.NoOpLog;
 import org.jspecify.annotations.Nullable;
 
 import kz.cvety.otp.OtpOutcomes;
@@ -16,22 +17,37 @@ import kz.cvety.otp.phone.PhoneMasker;
  */
 public final class OtpDecisionLog implements OtpOutcomes {
 
-	private static final Log logger = LogFactory.getLog("kz.cvety.otp.decisions");
+	private static final Log DECISIONS = LogFactory.getLog("kz.cvety.otp.decisions");
+
+	private final Log logger;
 
 	private final @Nullable OtpMetrics metrics;
 
 	public OtpDecisionLog(@Nullable OtpMetrics metrics) {
+		this(metrics, DECISIONS);
+	}
+
+	private OtpDecisionLog(@Nullable OtpMetrics metrics, Log logger) {
 		this.metrics = metrics;
+		this.logger = logger;
+	}
+
+	/**
+	 * A decision log that builds every line and writes none, counting in {@code metrics}: for requests that are
+	 * not a customer's (the start-up warm-up's), which must run what a customer's run and leave no trace.
+	 */
+	public static OtpDecisionLog silent(@Nullable OtpMetrics metrics) {
+		return new OtpDecisionLog(metrics, new NoOpLog());
 	}
 
 	@Override
 	public void send(String phone, SendOutcome outcome, @Nullable String limit, boolean cached,
 			@Nullable String requestId) {
 		if (!cached) {
-			logger.info(sendLine(phone, outcome, limit, requestId));
+			this.logger.info(sendLine(phone, outcome, limit, requestId));
 		}
-		else if (logger.isDebugEnabled()) {
-			logger.debug(sendLine(phone, outcome, limit, requestId) + " source=cache");
+		else if (this.logger.isDebugEnabled()) {
+			this.logger.debug(sendLine(phone, outcome, limit, requestId) + " source=cache");
 		}
 		// Refusals and store failures are counted where they are decided, by limit and by the store's circuit.
 		if (this.metrics != null && outcome != SendOutcome.REFUSED && outcome != SendOutcome.STORE_UNAVAILABLE) {
@@ -46,7 +62,7 @@ public final class OtpDecisionLog implements OtpOutcomes {
 
 	@Override
 	public void verify(String phone, VerifyOutcome outcome, @Nullable String requestId) {
-		logger.info("otp.verify phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome.tag() + " request_id="
+		this.logger.info("otp.verify phone=" + PhoneMasker.mask(phone) + " outcome=" + outcome.tag() + " request_id="
 				+ requestId);
 		if (this.metrics != null && outcome != VerifyOutcome.STORE_UNAVAILABLE) {
 			this.metrics.verify(outcome);

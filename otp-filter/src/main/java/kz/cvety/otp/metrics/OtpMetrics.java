@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
 
 import kz.cvety.otp.admission.OtpAdmission.AdmissionListener;
@@ -102,6 +103,14 @@ public final class OtpMetrics implements AdmissionListener, RedisGuard.StepObser
 		for (PumpingScope scope : PumpingScope.values()) {
 			suspectedCounter(scope, false);
 		}
+	}
+
+	/**
+	 * Meters of the same kind in a registry of their own that nothing publishes or scrapes: for requests that must
+	 * run what a customer's run without counting as one (the start-up warm-up's).
+	 */
+	public static OtpMetrics detached() {
+		return new OtpMetrics(new SimpleMeterRegistry(), Clock.systemUTC());
 	}
 
 	/** Counts a request-otp outcome: {@code sent}, {@code failed}, {@code unconfirmed} or {@code test_number}. */

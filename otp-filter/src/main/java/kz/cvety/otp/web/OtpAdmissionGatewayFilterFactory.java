@@ -51,8 +51,8 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	}
 
 	/**
-	 * @param warmUp recognises the start-up warm-up's own requests, which run on its throwaway parts and are
-	 * neither logged nor counted; null when there is no warm-up
+	 * @param warmUp recognises the start-up warm-up's own requests, which run on its throwaway parts, their
+	 * outcomes neither logged nor counted in a meter anyone reads; null when there is no warm-up
 	 */
 	public OtpAdmissionGatewayFilterFactory(Supplier<OtpSettings> policies, OtpAdmission admission,
 			OtpOutcomes outcomes, @Nullable WarmUpTraffic warmUp) {
@@ -77,7 +77,8 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	private Mono<Void> filter(Operation operation, ServerWebExchange exchange, GatewayFilterChain chain) {
 		WarmUpTraffic warmUp = this.warmUp;
 		Parts parts = (warmUp != null && warmUp.carries(exchange.getRequest()))
-				? new Parts(warmUp.settings(this.policies.get()), warmUp.throwaway().admission(), OtpOutcomes.NONE, warmUp)
+				? new Parts(warmUp.settings(this.policies.get()), warmUp.throwaway().admission(),
+						warmUp.throwaway().outcomes(), warmUp)
 				: new Parts(this.policies.get(), this.admission, this.outcomes, null);
 		OtpSettings policy = parts.policy();
 		return this.reader.read(exchange.getRequest(), operation == Operation.VERIFY, policy.maxBodyBytes())
@@ -166,7 +167,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 
 	/**
 	 * What a request runs on: a customer's on the real settings, admission and outcome records; a warm-up request
-	 * on the warm-up's throwaway ones, recorded nowhere.
+	 * on the warm-up's throwaway ones, of the same classes, recorded nowhere anyone reads.
 	 */
 	private record Parts(OtpSettings policy, OtpAdmission admission, OtpOutcomes outcomes,
 			@Nullable WarmUpTraffic warmUp) {

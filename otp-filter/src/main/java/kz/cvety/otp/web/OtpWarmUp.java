@@ -47,10 +47,11 @@ import kz.cvety.otp.problem.ProblemException;
  * Warms the OTP paths up after start-up and before readiness, so a burst's first requests do not run through class
  * loading and the interpreter inside the Redis step time-out. Its passes go through the instance's own HTTP server
  * and gateway routes (the server, routing, the admission filter, JSON reading, phone parsing, send and verify
- * admission, the store scripts, a refusal, problem writing) as {@link WarmUpTraffic} requests on throwaway keys and
- * a sender that sends nothing; where the server cannot be reached over plain HTTP on its port (TLS, no server) the
- * same passes call the OTP code in process. After its passes it goes on until the JIT compiler is quiet, within its
- * time-out. Its keys are deleted afterwards.
+ * admission, the store scripts, the SMS sender, a refusal, problem writing, the observations) as
+ * {@link WarmUpTraffic} requests on throwaway keys, with an SMS provider of its own on loopback; where the server
+ * cannot be reached over plain HTTP on its port (TLS, no server) the same passes call the OTP code in process. After
+ * its passes it goes on until the JIT compiler is quiet, within its time-out. Its keys, request meters and SMS sink
+ * are gone afterwards.
  */
 public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEvent> {
 
@@ -68,6 +69,8 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 	private static final int CLIENTS = 4;
 
 	private static final String ROUTE_TAG = "routeId";
+
+	private static final String URI_TAG = "uri";
 
 	private final OtpSettingsHolder policies;
 
@@ -98,9 +101,10 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 	}
 
 	/**
-	 * Sets the registry whose per-route request meters the warm-up's own requests must not stay in: Spring Cloud
-	 * Gateway times every routed request itself, with no way to leave one out, so the meters the warm-up made are
-	 * removed once it is done (a request no load balancer sent before readiness would go with them).
+	 * Sets the registry whose request meters the warm-up's own requests must not stay in: the server and Spring
+	 * Cloud Gateway time every request, with no way to leave one out, so the request meters (by route or by URI)
+	 * made while the warm-up ran are removed once it is done (a request no load balancer sent before readiness
+	 * would go with them).
 	 */
 	public void forgetRouteMetersIn(@Nullable MeterRegistry meters) {
 		this.meters = meters;
@@ -121,14 +125,14 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 	/** Runs the passes and waits for the compiler, at most the configured times; on the start-up thread. */
 	void run(@Nullable URI server) {
 		MeterRegistry registry = this.meters;
-		Set<Meter.Id> before = (registry != null) ? routeMeters(registry) : Set.of();
+		Set<Meter.Id> before = (registry != null) ? requestMeters(registry) : Set.of();
 		try {
 			warmUp(server);
 		}
 		finally {
 			this.traffic.close();
 			if (registry != null) {
-				for (Meter.Id id : routeMeters(registry)) {
+				for (Meter.Id id : requestMeters(registry)) {
 					if (!before.contains(id)) {
 						registry.remove(id);
 					}
@@ -137,11 +141,14 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 		}
 	}
 
-	/** The meters of routed requests, by Spring Cloud Gateway's route tag, whatever its metrics prefix. */
-	private static Set<Meter.Id> routeMeters(MeterRegistry registry) {
+	/**
+	 * The meters of requests: of routed ones by Spring Cloud Gateway's route tag, of served ones by the server's
+	 * URI tag, whatever their names.
+	 */
+	private static Set<Meter.Id> requestMeters(MeterRegistry registry) {
 		Set<Meter.Id> ids = new HashSet<>();
 		for (Meter meter : registry.getMeters()) {
-			if (meter.getId().getTag(ROUTE_TAG) != null) {
+			if (meter.getId().getTag(ROUTE_TAG) != null || meter.getId().getTag(URI_TAG) != null) {
 				ids.add(meter.getId());
 			}
 		}

@@ -9,13 +9,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
-import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
 
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.observation.ServerRequestObservationContext;
 
+import kz.cvety.otp.OtpOutcomes;
 import kz.cvety.otp.OtpService;
 import kz.cvety.otp.OtpSettings;
 import kz.cvety.otp.admission.IpOverrides;
@@ -32,10 +33,11 @@ import kz.cvety.otp.store.OtpKeys;
  * A warm-up request carries {@link #HEADER} with a secret made for this start (32 random bytes, compared in
  * constant time, never logged, never sent anywhere but to this process's own port); it is recognised only until
  * the warm-up ends ({@link #close()}), and then runs on keys under the warm-up segment, under limits of its own,
- * with a sender that sends nothing and tokens signed with a throwaway key. Once the warm-up is over the header
- * means nothing: a request carrying it is a customer's request like any other.
+ * with an SMS provider of its own on loopback (or a sender that sends nothing) and tokens signed with a throwaway
+ * key. Once the warm-up is over the header means nothing: a request carrying it is a customer's request like any
+ * other.
  */
-public final class WarmUpTraffic {
+public final class WarmUpTraffic implements AutoCloseable {
 
 	/** Header that marks a warm-up request. */
 	public static final String HEADER = "X-Cvety-Warm-Up";
@@ -52,10 +54,18 @@ public final class WarmUpTraffic {
 
 	private volatile boolean open = true;
 
+	private final WarmUpWindow window;
+
 	private volatile @Nullable Derived derived;
 
 	public WarmUpTraffic(Throwaway throwaway) {
+		this(throwaway, new WarmUpWindow());
+	}
+
+	/** @param window told when the warm-up ends */
+	public WarmUpTraffic(Throwaway throwaway, WarmUpWindow window) {
 		this.throwaway = throwaway;
+		this.window = window;
 		byte[] random = new byte[32];
 		new SecureRandom().nextBytes(random);
 		this.secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
@@ -69,14 +79,6 @@ public final class WarmUpTraffic {
 		}
 		String value = request.getHeaders().getFirst(HEADER);
 		return value != null && MessageDigest.isEqual(value.getBytes(StandardCharsets.US_ASCII), this.secretBytes);
-	}
-
-	/**
-	 * Whether {@code context} observes one of the warm-up's own requests: those are not a customer's, so the
-	 * server's request metrics and traces leave them out.
-	 */
-	public boolean observes(Observation.Context context) {
-		return this.open && context instanceof ServerRequestObservationContext server && carries(server.getCarrier());
 	}
 
 	/** The throwaway parts warm-up requests run on. */
@@ -109,6 +111,11 @@ public final class WarmUpTraffic {
 		this.keys.add(names.sendGlobal());
 	}
 
+	/** When the warm-up ended. */
+	WarmUpWindow window() {
+		return this.window;
+	}
+
 	/** Every key noted so far. */
 	Set<String> touchedKeys() {
 		return Set.copyOf(this.keys);
@@ -119,9 +126,15 @@ public final class WarmUpTraffic {
 		return this.secret;
 	}
 
-	/** Ends recognition of warm-up requests for good. */
-	void close() {
+	/** Ends recognition of warm-up requests for good, and releases what the throwaway parts hold (its SMS sink). */
+	@Override
+	public void close() {
 		this.open = false;
+		this.window.end();
+		WarmUpSmsSink sms = this.throwaway.sms();
+		if (sms != null) {
+			sms.close();
+		}
 	}
 
 	private static OtpSettings throwawaySettings(OtpSettings real) {
@@ -131,7 +144,7 @@ public final class WarmUpTraffic {
 				limit(OtpLimits.VERIFY_FAILURES_PER_PHONE, "1000/1m"),
 				limit(OtpLimits.VERIFY_FAILURES_PER_IP, "1000000/1m"), real.limits().prefixSuffixDigits(),
 				false, IpOverrides.NONE);
-		// No test numbers: the code takes the SMS path, to a sender that sends nothing; no hand-off to the backend.
+		// No test numbers: the code takes the SMS path, to the warm-up's own sender; no hand-off to the backend.
 		return new OtpSettings(real.codeLength(), CODE_TTL, real.maxAttempts(), real.maxBodyBytes(), real.clientIps(),
 				Map.of(), false, real.phones(), limits, real.pumping());
 	}
@@ -144,17 +157,26 @@ public final class WarmUpTraffic {
 	}
 
 	/**
-	 * The OTP path's parts on throwaway keys: admission with its own limiter, cached refusals and Redis circuit
-	 * (a slow warm-up never opens the real one), a service whose SMS sender sends nothing and whose tokens no
-	 * backend accepts.
+	 * The OTP path's parts on throwaway keys, of the same classes as a customer's: admission with its own limiter,
+	 * cached refusals and Redis circuit (a slow warm-up never opens the real one), a service whose SMS never leaves
+	 * the process and whose tokens no backend accepts, outcome records that write and count nowhere anyone reads.
 	 *
 	 * @param admission admission on throwaway keys
-	 * @param service the OTP service on throwaway keys, sending no SMS
+	 * @param service the OTP service on throwaway keys, sending no SMS to any provider
 	 * @param keys the throwaway keys, under the key prefix and {@link OtpWarmUp#KEY_SEGMENT}
 	 * @param delete deletes one key
+	 * @param outcomes hears how warm-up requests ended, telling no log and no scraped meter
+	 * @param sms the SMS provider the service sends to, closed with the warm-up; null when it sends nothing
 	 */
 	public record Throwaway(OtpAdmission admission, OtpService service, OtpKeys keys,
-			java.util.function.Function<String, reactor.core.publisher.Mono<Boolean>> delete) {
+			Function<String, Mono<Boolean>> delete, OtpOutcomes outcomes, @Nullable WarmUpSmsSink sms) {
+
+		/** Parts recording no outcome, whose service sends to no sink. */
+		public Throwaway(OtpAdmission admission, OtpService service, OtpKeys keys,
+				Function<String, Mono<Boolean>> delete) {
+			this(admission, service, keys, delete, OtpOutcomes.NONE, null);
+		}
+
 	}
 
 }

@@ -3,12 +3,14 @@ package kz.cvety.otp.autoconfigure;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.tracing.exporter.SpanExportingPredicate;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,6 +26,8 @@ import kz.cvety.otp.web.BackendHandoff;
 import kz.cvety.otp.web.OtpAdmissionGatewayFilterFactory;
 import kz.cvety.otp.web.OtpHandler;
 import kz.cvety.otp.web.RateLimitGatewayFilterFactory;
+import kz.cvety.otp.web.WarmUpSmsSink;
+import kz.cvety.otp.web.WarmUpTraffic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,6 +82,32 @@ public class OtpAutoConfigurationsIT {
 	void metersOnlyWithAMeterRegistry() {
 		this.runner.withUserConfiguration(Meters.class)
 			.run(context -> assertThat(context).hasNotFailed().hasSingleBean(OtpMetrics.class));
+	}
+
+	@Test
+	void theWarmUpsSpansAreKeptFromExportWithTracingAndNothingIsNeededWithout() {
+		this.runner.run(context -> assertThat(context).hasNotFailed()
+			.hasBean("otpWarmUpSpanExportingPredicate"));
+		this.runner.withClassLoader(new FilteredClassLoader(SpanExportingPredicate.class))
+			.run(context -> assertThat(context).hasNotFailed()
+				.hasSingleBean(WarmUpTraffic.class)
+				.doesNotHaveBean("otpWarmUpSpanExportingPredicate"));
+	}
+
+	@Test
+	void withAWebhookProviderTheWarmUpSendsToASinkOfItsOwnAndWithTheLogProviderToNone() {
+		this.runner.run(context -> assertThat(context.getBean(WarmUpTraffic.class).throwaway().sms()).isNull());
+		this.runner.withPropertyValues("cvety.otp.sms.provider=webhook", "cvety.otp.sms.webhook-url=http://192.0.2.1/sms")
+			.run(context -> {
+				WarmUpSmsSink sink = context.getBean(WarmUpTraffic.class).throwaway().sms();
+				assertThat(sink).isNotNull();
+				assertThat(sink.url().getHost()).isEqualTo("127.0.0.1");
+				CircuitBreakerRegistry breakers = context.getBean(CircuitBreakerRegistry.class);
+				assertThat(breakers.circuitBreaker(ResilientSmsSender.NAME)).as("the provider's breaker, not the warm-up's")
+					.isSameAs(context.getBean(ResilientSmsSender.class).circuitBreaker());
+				context.close();
+				assertThat(sink.closed()).as("closed with the context at the latest").isTrue();
+			});
 	}
 
 	@Test

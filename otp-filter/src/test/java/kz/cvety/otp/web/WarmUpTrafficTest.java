@@ -1,5 +1,7 @@
 package kz.cvety.otp.web;
 
+import java.time.Instant;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
@@ -28,6 +30,17 @@ class WarmUpTrafficTest {
 		this.traffic.close();
 
 		assertThat(this.traffic.carries(post(secret))).as("after the warm-up").isFalse();
+	}
+
+	@Test
+	void onlySpansStartedOnceTheWarmUpIsOverAreExported() {
+		Instant during = Instant.now();
+		assertThat(this.traffic.window().after(during)).as("while it runs").isFalse();
+
+		this.traffic.close();
+
+		assertThat(this.traffic.window().after(during)).as("started while it ran").isFalse();
+		assertThat(this.traffic.window().after(Instant.now().plusMillis(1))).isTrue();
 	}
 
 	@Test
