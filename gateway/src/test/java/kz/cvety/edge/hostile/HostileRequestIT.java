@@ -8,6 +8,7 @@ import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.GenerationMode;
 import net.jqwik.api.Property;
@@ -86,6 +87,13 @@ class HostileRequestIT {
 		Response answer = edge.http.postJson(target, body(verify));
 		assertThatProblem(answer).as("%s", "POST " + target).isClientError();
 		assertNothingHappened("POST " + target);
+	}
+
+	@Example
+	void aTargetThatIsNoPathIsRefusedWithTheTargetAsSentAsItsInstance() {
+		Response answer = edge.http.postJson("%5Capi%2Fauth%5Cverify-otp?x=1", body(true));
+		assertThatProblem(answer).hasStatus(400).hasCode("malformed_request").hasInstance("%5Capi%2Fauth%5Cverify-otp");
+		assertNothingHappened("POST %5Capi%2Fauth%5Cverify-otp?x=1");
 	}
 
 	@Property(tries = 200, generation = GenerationMode.EXHAUSTIVE)

@@ -75,7 +75,7 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 	}
 
 	/** The request target as the client sent it, where the server keeps it (Reactor Netty does); else null. */
-	private static @Nullable String rawTarget(ServerHttpRequest request) {
+	static @Nullable String rawTarget(ServerHttpRequest request) {
 		Object nativeRequest;
 		try {
 			nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);

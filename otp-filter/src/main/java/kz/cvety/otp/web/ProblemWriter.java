@@ -77,7 +77,17 @@ public final class ProblemWriter {
 				return path;
 			}
 		}
-		return exchange.getRequest().getPath().value();
+		String path = exchange.getRequest().getPath().value();
+		if (path.isEmpty()) {
+			// A request target that is no path at all (refused as malformed): the target as the client sent it,
+			// without its query.
+			String target = PathGuardFilter.rawTarget(exchange.getRequest());
+			if (target != null && !target.isEmpty()) {
+				int query = target.indexOf('?');
+				return (query >= 0) ? target.substring(0, query) : target;
+			}
+		}
+		return path;
 	}
 
 	/** The problem's RFC 9457 body as JSON, for a client that called {@code instance}. */
