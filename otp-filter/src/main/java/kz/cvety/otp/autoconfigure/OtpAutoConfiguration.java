@@ -339,8 +339,8 @@ public final class OtpAutoConfiguration {
 	}
 
 	/**
-	 * Keeps the warm-up's spans from export: every span started before the warm-up was over, as an exporter cannot
-	 * tell its requests from others.
+	 * Keeps the warm-up's spans from export: every span started while the warm-up ran, as an exporter cannot tell
+	 * its requests from others.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "io.micrometer.tracing.exporter.SpanExportingPredicate")
@@ -349,7 +349,7 @@ public final class OtpAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean(name = "otpWarmUpSpanExportingPredicate")
 		SpanExportingPredicate otpWarmUpSpanExportingPredicate(WarmUpWindow window) {
-			return span -> window.after(span.getStartTimestamp());
+			return span -> window.exports(span.getStartTimestamp());
 		}
 
 	}

@@ -126,6 +126,7 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 	void run(@Nullable URI server) {
 		MeterRegistry registry = this.meters;
 		Set<Meter.Id> before = (registry != null) ? requestMeters(registry) : Set.of();
+		this.traffic.open();
 		try {
 			warmUp(server);
 		}

@@ -126,6 +126,11 @@ public final class WarmUpTraffic implements AutoCloseable {
 		return this.secret;
 	}
 
+	/** Marks the warm-up begun: spans started from now until {@link #close()} are not exported. */
+	void open() {
+		this.window.begin();
+	}
+
 	/** Ends recognition of warm-up requests for good, and releases what the throwaway parts hold (its SMS sink). */
 	@Override
 	public void close() {

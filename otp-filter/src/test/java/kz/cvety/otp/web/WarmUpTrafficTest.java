@@ -33,14 +33,24 @@ class WarmUpTrafficTest {
 	}
 
 	@Test
-	void onlySpansStartedOnceTheWarmUpIsOverAreExported() {
+	void spansStartedWhileTheWarmUpRunsAreNotExported() throws InterruptedException {
+		Instant before = Instant.now();
+		assertThat(this.traffic.window().exports(before)).as("no warm-up running yet").isTrue();
+		Thread.sleep(2);
+		this.traffic.open();
 		Instant during = Instant.now();
-		assertThat(this.traffic.window().after(during)).as("while it runs").isFalse();
+		assertThat(this.traffic.window().exports(during)).as("while it runs").isFalse();
 
 		this.traffic.close();
 
-		assertThat(this.traffic.window().after(during)).as("started while it ran").isFalse();
-		assertThat(this.traffic.window().after(Instant.now().plusMillis(1))).isTrue();
+		assertThat(this.traffic.window().exports(during)).as("started while it ran").isFalse();
+		assertThat(this.traffic.window().exports(before)).as("started before it began").isTrue();
+		assertThat(this.traffic.window().exports(Instant.now().plusMillis(1))).isTrue();
+	}
+
+	@Test
+	void withoutAWarmUpEverySpanIsExported() {
+		assertThat(new WarmUpWindow().exports(Instant.now())).isTrue();
 	}
 
 	@Test
