@@ -146,7 +146,7 @@ measure() { # variant round
   wait "$pid" || true
   echo "variant=$variant round=$2 ready_ms=$ready_ms rss_mib=$rss load1=$load $bench" \
     "started_s=$(grep -o 'Started [A-Za-z]* in [0-9.]* seconds' "$OUT/$variant-$2.log" | awk '{print $4}')" \
-    "warmup_ms=$(grep -o 'warmed up: [0-9]* passes in [0-9]* ms' "$OUT/$variant-$2.log" | awk '{print $6}')" \
+    "warmup_ms=$(grep -o 'warmed up: .* in [0-9]* ms' "$OUT/$variant-$2.log" | awk '{print $(NF - 1)}')" \
     "warmup_warn=$(grep -c ' WARN .*OtpWarmUp' "$OUT/$variant-$2.log" || true)" \
     | tee -a "$OUT/starts.txt" >&2
 }
