@@ -212,13 +212,13 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 				.headers(headers -> headers.set(WarmUpTraffic.HEADER, this.traffic.secret())
 					.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON));
 			Pass http = new Pass("through HTTP", pass -> httpPass(client, policy, pass));
-			try {
-				http.run().apply(0).block(this.settings.getTimeout());
+			Stage probe = stage(Flux.just(0), http, policy, this.settings.getTimeout());
+			if (probe.complete() && probe.failed() == 0) {
 				return http;
 			}
-			catch (RuntimeException ex) {
-				logger.info("OTP warm-up runs in process: its first pass through " + server + " failed (" + ex + ")");
-			}
+			String reason = (probe.failure() != null) ? probe.failure()
+					: "no answer within " + this.settings.getTimeout();
+			logger.info("OTP warm-up runs in process: its first pass through " + server + " failed (" + reason + ")");
 		}
 		Stage first = stage(Flux.just(0), inProcess, policy, this.settings.getTimeout());
 		return (first.failed() == 0) ? inProcess : new Pass(inProcess.how(), pass -> Mono.error(new IllegalStateException(
