@@ -173,26 +173,36 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 			Stage stage = stage(Flux.range(1, passes - 1), pass, policy, this.settings.getTimeout());
 			int ran = stage.done() + 1;
 			Duration left = this.settings.getTimeout().minusNanos(System.nanoTime() - started);
-			Stage extra = (stage.complete() && stage.failed() == 0) ? untilCompiled(pass, policy, passes, left) : null;
+			boolean warmed = stage.complete() && !gaveUp(stage);
+			Stage extra = warmed ? untilCompiled(pass, policy, passes, left) : null;
 			cleanUp(this.traffic.touchedKeys());
 			Duration took = Duration.ofNanos(System.nanoTime() - started);
-			if (stage.complete() && stage.failed() == 0) {
+			int failed = stage.failed() + ((extra != null) ? extra.failed() : 0);
+			int total = ran + ((extra != null) ? extra.done() : 0);
+			String first = (stage.failure() != null) ? stage.failure() : (extra != null) ? extra.failure() : null;
+			String failures = (failed == 0) ? null : failed + " of " + total + " passes failed, first: " + first;
+			if (warmed) {
 				String more = (extra == null || extra.done() == 0) ? ""
 						: ", then " + extra.done() + " more until the JIT compiler was "
 								+ (extra.complete() ? "quiet" : "still busy at the time-out");
+				String line = "OTP paths warmed up: " + ran + " passes " + pass.how() + more + " in " + took.toMillis()
+						+ " ms";
 				// Logged first, so no readiness answer can be UP before the line is out.
-				logger.info("OTP paths warmed up: " + ran + " passes " + pass.how() + more + " in " + took.toMillis()
-						+ " ms");
-				this.progress = new Progress(true, true, ran + ((extra != null) ? extra.done() : 0), 0, took, null);
+				if (failures == null) {
+					logger.info(line);
+				}
+				else {
+					logger.warn(line + " (" + failures + ")");
+				}
+				this.progress = new Progress(true, true, total, failed, took, failures);
 				return;
 			}
-			String problem = (stage.failed() > 0)
-					? stage.failed() + " of " + ran + " passes failed, first: " + stage.failure()
+			String problem = (failures != null) ? failures
 					: "gave up after " + this.settings.getTimeout() + " with " + ran + " of " + passes + " passes done";
 			// Ready anyway: an instance kept out until Redis is fast would leave a fleet restarted during a Redis
 			// incident with none ready, and the readiness group's own Redis check covers Redis being unreachable.
 			logger.warn("OTP warm-up incomplete (" + problem + "); reporting ready anyway, the first requests may be slow");
-			this.progress = new Progress(true, false, ran, stage.failed(), took, problem);
+			this.progress = new Progress(true, false, ran, failed, took, problem);
 		}
 		finally {
 			connections.dispose();
@@ -244,6 +254,15 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 			});
 		Stage stage = stage(more, pass, policy, wait);
 		return new Stage(stage.done(), stage.failed(), quiet.get(), stage.failure());
+	}
+
+	/**
+	 * Whether {@code stage} ended because a round of its passes failed (as many as run at once): Redis down or too
+	 * slow. Fewer failures are a slow moment of a cold instance on a busy machine (a step past its time-out), which
+	 * is when the warm-up matters most; the passes go on.
+	 */
+	private boolean gaveUp(Stage stage) {
+		return stage.failed() >= this.settings.getConcurrency();
 	}
 
 	/** Runs {@code passes} with the configured concurrency, waiting at most {@code limit}. */
@@ -434,11 +453,11 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 
 	/**
 	 * @param finished whether the warm-up ended, complete or not
-	 * @param complete whether every pass ran and none failed
+	 * @param complete whether every pass ran, fewer than a round of them failing
 	 * @param passes passes run
 	 * @param failed passes that failed
 	 * @param took how long it ran
-	 * @param problem what kept it from completing, or null
+	 * @param problem what kept it from completing, or which passes failed; null when none did
 	 */
 	public record Progress(boolean finished, boolean complete, int passes, int failed, Duration took,
 			@Nullable String problem) {

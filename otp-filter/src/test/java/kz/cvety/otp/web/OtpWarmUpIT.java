@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -27,6 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OtpWarmUpIT {
 
 	private static final String SECRET = "test-secret-0123456789abcdefghijklmnopqrstuv";
+
+	private static final String STORE_UNAVAILABLE = "{\"code\":\"store_unavailable\"}";
 
 	private final String prefix = TestRedis.uniquePrefix();
 
@@ -62,6 +65,54 @@ class OtpWarmUpIT {
 				assertThat(other.requests()).hasSize(1)
 					.allSatisfy(request -> assertThat(request.headers().get(WarmUpTraffic.HEADER)).isNotBlank());
 				assertThat(output.getOut()).contains("answered 404");
+			});
+		}
+	}
+
+	@Test
+	void aPassThatFailsNowAndThenDoesNotCutTheWarmUpShort(CapturedOutput output) {
+		try (HttpStub server = HttpStub.start()) {
+			AtomicInteger requests = new AtomicInteger();
+			// The 41st request is in the 11th pass: one store failure on an otherwise working server.
+			server.respond(request -> (requests.incrementAndGet() == 41) ? HttpStub.Reply.json(503, STORE_UNAVAILABLE)
+					: HttpStub.Reply.json(200, "{}"));
+			this.runner.run(context -> {
+				OtpWarmUp warmUp = context.getBean(OtpWarmUp.class);
+
+				warmUp.run(URI.create(server.url()));
+
+				OtpWarmUp.Progress progress = warmUp.progress();
+				assertThat(progress.complete()).as(String.valueOf(progress.problem())).isTrue();
+				assertThat(progress.passes()).isEqualTo(40);
+				assertThat(progress.failed()).isEqualTo(1);
+				assertThat(progress.problem()).startsWith("1 of 40 passes failed, first: ")
+					.contains("/api/auth/request-otp answered 503");
+				assertThat(output.getOut()).contains("OTP paths warmed up: 40 passes through HTTP in ")
+					.doesNotContain("OTP warm-up incomplete");
+			});
+		}
+	}
+
+	@Test
+	void aRoundOfFailedPassesEndsTheWarmUp(CapturedOutput output) {
+		try (HttpStub server = HttpStub.start()) {
+			AtomicInteger requests = new AtomicInteger();
+			// The first pass (4 requests) decides the warm-up goes through HTTP; then the store fails for good.
+			server.respond(request -> (requests.incrementAndGet() > 4) ? HttpStub.Reply.json(503, STORE_UNAVAILABLE)
+					: HttpStub.Reply.json(200, "{}"));
+			this.runner.withPropertyValues("cvety.otp.warm-up.concurrency=4").run(context -> {
+				OtpWarmUp warmUp = context.getBean(OtpWarmUp.class);
+
+				warmUp.run(URI.create(server.url()));
+
+				OtpWarmUp.Progress progress = warmUp.progress();
+				assertThat(progress.finished()).isTrue();
+				assertThat(progress.complete()).isFalse();
+				assertThat(progress.failed()).isGreaterThanOrEqualTo(4);
+				assertThat(progress.passes()).isLessThan(40);
+				assertThat(output.getOut()).contains("OTP warm-up incomplete (")
+					.contains("reporting ready anyway")
+					.doesNotContain("OTP paths warmed up");
 			});
 		}
 	}
