@@ -34,6 +34,11 @@
 #                          measured again for BENCH_COLD_WINDOW (reported as two rows); never warmed up
 #   BENCH_COLD_WINDOW=10s  measured time of both cold-start rows   BENCH_COLD_LOAD=60s  load between them
 #   BENCH_JAVA_OPTS="-Xms512m -Xmx512m"                   JVM options of the gateway
+#   BENCH_RUNTIME=jar      jar: every gateway runs the jar with the java on the PATH; image: as the container image
+#                          runs it (gateway/Dockerfile): the jar extracted, on a JDK 25 (BENCH_JDK25=
+#                          /usr/lib/jvm/temurin-25-jdk-amd64) with an AOT cache that aot-training.sh makes before the
+#                          run (about a minute). BENCH_COLD_RUNTIME (default BENCH_RUNTIME) sets the cold-start
+#                          instance's runtime alone, e.g. BENCH_COLD_RUNTIME=image to measure readiness as shipped
 #   BENCH_TRACING=off      on: the shipped tracing defaults (sampling 0.1, context propagation auto, no OTLP
 #                          endpoint); off: tracing switched off (management.tracing.export.enabled=false, sampling 0,
 #                          spring.reactor.context-propagation=limited), comparable with runs from before tracing
@@ -66,6 +71,12 @@ case $TRACING in
     --spring.reactor.context-propagation=limited) ;;
   *) printf '[bench] BENCH_TRACING must be on or off, was %s\n' "$TRACING" >&2; exit 1 ;;
 esac
+RUNTIME=${BENCH_RUNTIME:-jar}
+COLD_RUNTIME=${BENCH_COLD_RUNTIME:-$RUNTIME}
+JDK25=${BENCH_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+for runtime in "$RUNTIME" "$COLD_RUNTIME"; do
+  [[ $runtime == jar || $runtime == image ]] || { printf '[bench] BENCH_RUNTIME and BENCH_COLD_RUNTIME are jar or image, not %s\n' "$runtime" >&2; exit 1; }
+done
 JFR=${BENCH_JFR:-}
 ASPROF=${BENCH_ASPROF:-}
 JAR=${BENCH_JAR:-$ROOT/gateway/target/gateway.jar}
@@ -100,6 +111,10 @@ if ((${#missing[@]})); then
   die "missing: ${missing[*]}. On Debian/Ubuntu: apt-get update && apt-get install -y wrk nginx-light redis-server"
 fi
 [[ -f $JAR ]] || die "no gateway jar at $JAR: build it with ./mvnw -q -B -pl gateway -am package -DskipTests"
+JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
+if [[ $RUNTIME == image || $COLD_RUNTIME == image ]] && [[ ! -x $JDK25/bin/java ]]; then
+  die "BENCH_RUNTIME=image needs a JDK 25+ at BENCH_JDK25=$JDK25"
+fi
 if [[ -n $JFR ]] && ! command -v jcmd >/dev/null; then die "BENCH_JFR needs jcmd (a full JDK)"; fi
 if [[ -n $ASPROF ]] && [[ ! -x $ASPROF ]]; then die "BENCH_ASPROF=$ASPROF is not an executable asprof"; fi
 [[ $ROWS == all ]] && ROWS=$(IFS=,; echo "${ALL_ROWS[*]}")
@@ -189,13 +204,32 @@ wait_for_port "$NGINX_PORT" 10 "nginx"
 NGINX_WORKER_PID=$(pgrep -P "$NGINX_PID" | head -1)
 
 # --- the gateway -------------------------------------------------------------------------------------------------
+# The image runtime: the jar extracted as gateway/Dockerfile does (gateway.jar and lib/, config/ beside them) and
+# an AOT cache from aot-training.sh's training run, made once for the run, as the image build makes it.
+if [[ $RUNTIME == image || $COLD_RUNTIME == image ]]; then
+  IMAGE_DIR=$OUT/image
+  "$JDK25/bin/java" -Djarmode=tools -jar "$JAR" extract --destination "$IMAGE_DIR" >/dev/null
+  mkdir -p "$IMAGE_DIR/config" && cp "$ROOT"/config/application*.yml "$IMAGE_DIR/config/"
+  log "training run for the image runtime's AOT cache (load-test/aot-training.sh, $JDK25)"
+  trained=$(date +%s)
+  (cd "$IMAGE_DIR" && AOT_JAVA=$JDK25/bin/java AOT_JAVA_OPTS=$JAVA_OPTS AOT_PORT=$(free_port) \
+    "$ROOT/load-test/aot-training.sh" app.aot) || die "the AOT training run failed; see $IMAGE_DIR/aot-training.log"
+  log "AOT cache made in $(($(date +%s) - trained)) s"
+fi
+
 # One gateway instance on the run's Redis and nginx, its console in $OUT/<name>.log; sets STARTED_PID and
-# STARTED_URL. Started from the repository root, so ./config/ (with the bench profile) is read as it is now.
-start_gateway() { # name
-  local port
+# STARTED_URL. The jar runtime starts from the repository root, so ./config/ (with the bench profile) is read as it
+# is now; the image runtime from the extracted jar, with a copy of ./config/ made at the start of the run.
+start_gateway() { # name [runtime]
+  # shellcheck disable=SC2206
+  local port dir=$ROOT command=(java $JAVA_OPTS -jar "$JAR")
   port=$(free_port)
+  if [[ ${2:-$RUNTIME} == image ]]; then
+    # shellcheck disable=SC2206
+    dir=$IMAGE_DIR command=("$JDK25/bin/java" -XX:AOTCache=app.aot $JAVA_OPTS -jar gateway.jar)
+  fi
   # shellcheck disable=SC2086
-  (cd "$ROOT" && exec java $JAVA_OPTS -jar "$JAR" --spring.profiles.active=bench --server.port="$port" \
+  (cd "$dir" && exec "${command[@]}" --spring.profiles.active=bench --server.port="$port" \
     --spring.data.redis.url="redis://127.0.0.1:$REDIS_PORT" --bench.backend-url="http://127.0.0.1:$NGINX_PORT" \
     ${TRACING_ARGS[@]+"${TRACING_ARGS[@]}"} >"$OUT/$1.log" 2>&1) &
   STARTED_PID=$!
@@ -469,7 +503,7 @@ measure() { # row round [duration [extra key=value facts]]
 measure_cold() { # round
   local name=gateway-cold launched ready left segment
   ((ROUNDS > 1)) && name="gateway-cold-round$1"
-  start_gateway "$name"
+  start_gateway "$name" "$COLD_RUNTIME"
   COLD_PID=$STARTED_PID
   COLD_URL=$STARTED_URL
   launched=$(date +%s%N)
@@ -512,6 +546,8 @@ done
   echo "cold_window=$COLD_WINDOW"
   echo "cold_load=$COLD_LOAD"
   echo "java_opts=$JAVA_OPTS"
+  echo "runtime=$RUNTIME"
+  echo "cold_runtime=$COLD_RUNTIME"
   echo "tracing=$TRACING"
   echo "jfr=$JFR"
   echo "load_before=$LOAD_BEFORE"
