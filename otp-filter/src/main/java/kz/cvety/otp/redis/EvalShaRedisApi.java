@@ -12,32 +12,31 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.github.bucket4j.redis.lettuce.RedisApi;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 /**
- * bucket4j's Redis access with {@code EVALSHA} instead of {@code EVAL}: bucket4j sends its compare-and-swap
- * script's whole text with every call, which Redis must hash on every call; by SHA the script crosses the wire
- * once. After a script-cache flush or a restart ({@code NOSCRIPT}) the call falls back to {@code EVAL}, which
- * loads the script again. Written by hand because bucket4j's Lettuce integration offers no such option.
+ * The bucket connection's commands, its scripts by {@code EVALSHA}: a script's whole text with every call would
+ * have Redis hash it on every call; by SHA it crosses the wire once. After a script-cache flush or a restart
+ * ({@code NOSCRIPT}) the call falls back to {@code EVAL}, which loads the script again. Written by hand because
+ * Lettuce offers no such fallback.
  */
-final class EvalShaRedisApi<K> implements RedisApi<K> {
+final class EvalShaRedisApi<K> {
 
 	private final RedisClusterAsyncCommands<K, byte[]> commands;
 
 	private final Map<String, String> digests = new ConcurrentHashMap<>();
 
-	// Generic in the key type on purpose: bucket4j hands keys over as an Object[], which a String[] parameter
-	// would fail to take.
+	// Generic in the key type on purpose: callers hand keys over as an Object[], which a String[] parameter would
+	// fail to take.
 	EvalShaRedisApi(RedisClusterAsyncCommands<K, byte[]> commands) {
 		this.commands = commands;
 	}
 
-	@Override
-	public <V> RedisFuture<V> eval(String script, ScriptOutputType type, K[] keys, byte[][] params) {
+	/** Runs {@code script} by its SHA, by its text after {@code NOSCRIPT}. */
+	<V> RedisFuture<V> eval(String script, ScriptOutputType type, K[] keys, byte[][] params) {
 		String digest = this.digests.computeIfAbsent(script,
 				text -> HexFormat.of().formatHex(sha1(text.getBytes(StandardCharsets.UTF_8))));
 		Result<V> result = new Result<>();
@@ -62,13 +61,11 @@ final class EvalShaRedisApi<K> implements RedisApi<K> {
 		return result;
 	}
 
-	@Override
-	public RedisFuture<byte[]> get(K key) {
+	RedisFuture<byte[]> get(K key) {
 		return this.commands.get(key);
 	}
 
-	@Override
-	public RedisFuture<?> delete(K key) {
+	RedisFuture<Long> delete(K key) {
 		return this.commands.del(key);
 	}
 

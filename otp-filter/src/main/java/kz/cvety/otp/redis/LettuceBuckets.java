@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
-import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -29,9 +28,9 @@ import reactor.core.scheduler.Schedulers;
 import kz.cvety.otp.redis.ScriptRunner;
 
 /**
- * bucket4j's Lettuce proxy manager on its own connection (bucket4j needs a {@code String}/{@code byte[]}
- * codec), made from the Lettuce client Spring already configured, so standalone, Sentinel and Cluster Redis
- * take the same path. The connection is opened off the event loop and on demand: the gateway starts, and
+ * bucket4j's buckets in Redis ({@link RedisCasProxyManager}) on their own connection (a {@code String} /
+ * {@code byte[]} codec), made from the Lettuce client Spring already configured, so standalone, Sentinel and
+ * Cluster Redis take the same path. The connection is opened off the event loop and on demand: the gateway starts, and
  * answers 503 on OTP routes, while Redis is still down, and connects once it is back. Buckets expire once
  * they would be full again, so no key outlives its use.
  */
@@ -123,13 +122,12 @@ public final class LettuceBuckets implements AutoCloseable {
 		}
 		opened.setTimeout(this.timeout);
 		this.connection.set(opened);
-		AsyncProxyManager<String> buckets = new Bucket4jLettuce.LettuceBasedProxyManagerBuilder<>(api)
-			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
-			.clientClock(this.clock)
-			.build()
+		// Keys go to Lettuce as an Object[].
+		EvalShaRedisApi<Object> commands = (EvalShaRedisApi) api;
+		AsyncProxyManager<String> buckets = new RedisCasProxyManager(commands, this.clock,
+				ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
 			.asAsync();
-		// Keys go to Lettuce as an Object[], as bucket4j passes them.
-		return new Connected(buckets, (EvalShaRedisApi) api);
+		return new Connected(buckets, commands);
 	}
 
 	private record Connected(AsyncProxyManager<String> buckets, EvalShaRedisApi<Object> api) {

@@ -136,20 +136,6 @@ class BucketRateLimiterIT {
 		}
 	}
 
-	@Test
-	void aNewKeyCostsOneReadAndOneCompareAndSwapAsAKnownOneDoes() {
-		try (StatefulRedisConnection<String, String> connection = client.connect()) {
-			RedisCommands<String, String> commands = connection.sync();
-			commands.configResetstat();
-			take(policy(Refill.GREEDY, "10/1m"), 1);
-			assertThat(calls(commands)).as("a new key").containsEntry("get", 1L).containsEntry("evalsha", 1L);
-
-			commands.configResetstat();
-			take(policy(Refill.GREEDY, "10/1m"), 1);
-			assertThat(calls(commands)).as("a known key").containsEntry("get", 2L).containsEntry("evalsha", 1L);
-		}
-	}
-
 	/** Redis's calls per command since the last stats reset, script-internal ones included. */
 	static Map<String, Long> calls(RedisCommands<String, String> commands) {
 		Map<String, Long> calls = new HashMap<>();
