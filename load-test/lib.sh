@@ -1,10 +1,14 @@
 # Shell functions the load-test scripts share; sourced, not run. Each script defines die() before sourcing it.
 
-# A free loopback port: a random one in 20000-49999 that nothing answers on (bash's /dev/tcp, no extra tools).
+# A free loopback port: a random one from 10000 up to the kernel's ephemeral range (32768 by default) that nothing
+# answers on (bash's /dev/tcp, no extra tools). Not inside that range: the run's own outgoing connections (wrk's,
+# nginx's, Lettuce's) take their local ports there, and one can take a port checked free before a server binds it.
 free_port() {
-  local port
+  local port low=32768
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  ((low > 11000)) || low=30000
   for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
   die "no free port found"
