@@ -94,6 +94,8 @@ class ReadinessWarmUpIT {
 
 				// The warm-up ran on Redis, under its own segment only, and deleted what it wrote.
 				assertThat(keysSeen).isNotEmpty().allMatch(key -> key.startsWith(prefix + OtpWarmUp.KEY_SEGMENT));
+				// Its sends were counted for its own pumping guard, as a customer's are for the real one.
+				assertThat(keysSeen).anyMatch(key -> key.contains(":pump:range:"));
 				assertThat(redis.keys(prefix + "*")).isEmpty();
 				// Its sends ran the provider's sender, to a sink of its own, closed with it.
 				assertThat(sms.count()).as("SMS to the configured provider").isZero();

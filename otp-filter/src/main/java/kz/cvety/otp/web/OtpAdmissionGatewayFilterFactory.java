@@ -102,7 +102,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			.flatMap(admitted -> {
 				OtpExchange otp = new OtpExchange(policy, request, phone, client.address(), null, admitted.decisions(),
 						parts.warmUp() != null);
-				return settling(proceed(exchange, chain, otp), () -> admitted.settle(parts.settled(otp.sendOutcome())))
+				return settling(proceed(exchange, chain, otp), () -> admitted.settle(otp.sendOutcome()))
 					.doOnSuccess(done -> recordSend(parts, exchange, phone, otp.sendOutcome(), null))
 					.doOnError(failed -> recordSend(parts, exchange, phone, otp.sendOutcome(), failed));
 			});
@@ -171,11 +171,6 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	 */
 	private record Parts(OtpSettings policy, OtpAdmission admission, OtpOutcomes outcomes,
 			@Nullable WarmUpTraffic warmUp) {
-
-		/** A warm-up send settles as one without an SMS: nothing counted for the pumping guard. */
-		@Nullable SendOutcome settled(@Nullable SendOutcome outcome) {
-			return (this.warmUp != null && outcome == SendOutcome.SENT) ? SendOutcome.TEST_NUMBER : outcome;
-		}
 
 		/** A warm-up guess settles as wrong even if it was right: a verification would count for the guard. */
 		@Nullable VerifyOutcome settled(@Nullable VerifyOutcome outcome) {

@@ -347,10 +347,10 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 		WarmUpTraffic.Throwaway throwaway = this.traffic.throwaway();
 		return throwaway.admission()
 			.admitSend(policy.limits(), policy.pumping(), phone, client)
-			// Settled as a send without an SMS: no refund, and nothing counted for the pumping guard.
+			// Settled as sent, as the handler's are: no refund, and counted for the warm-up's own pumping guard.
 			.flatMap(admitted -> throwaway.service()
 				.issue(policy, phone)
-				.then(admitted.settle(SendOutcome.TEST_NUMBER)))
+				.then(admitted.settle(SendOutcome.SENT)))
 			.onErrorResume(ProblemException.class, problem -> answer(problem, REQUEST_OTP));
 	}
 

@@ -23,9 +23,9 @@ import kz.cvety.otp.admission.IpOverrides;
 import kz.cvety.otp.admission.OtpAdmission;
 import kz.cvety.otp.admission.OtpLimits;
 import kz.cvety.otp.client.ClientIpResolver.ClientIp;
+import kz.cvety.otp.pumping.PumpingPolicy;
 import kz.cvety.otp.ratelimit.Limit;
 import kz.cvety.otp.ratelimit.NamedLimit;
-import kz.cvety.otp.ratelimit.Refill;
 import kz.cvety.otp.store.OtpKeys;
 
 /**
@@ -109,6 +109,9 @@ public final class WarmUpTraffic implements AutoCloseable {
 		this.keys.add(names.sendPerIp(client.limitKey()));
 		this.keys.add(names.verifyFailuresPerIp(client.limitKey()));
 		this.keys.add(names.sendGlobal());
+		for (PumpingPolicy.Target target : settings.pumping().targetsOf(phone, settings.limits().prefixSuffixDigits())) {
+			this.keys.add(names.pumping(target.scope().tag(), target.value()));
+		}
 	}
 
 	/** When the warm-up ended. */
@@ -143,19 +146,27 @@ public final class WarmUpTraffic implements AutoCloseable {
 	}
 
 	private static OtpSettings throwawaySettings(OtpSettings real) {
-		OtpLimits limits = new OtpLimits(
-				limit(OtpLimits.SEND_PER_PHONE, "2/1m"), limit(OtpLimits.SEND_PER_PREFIX, "1000000/1m"),
-				limit(OtpLimits.SEND_PER_IP, "1000000/1m"), limit(OtpLimits.SEND_GLOBAL, "1000000/1m"),
-				limit(OtpLimits.VERIFY_FAILURES_PER_PHONE, "1000/1m"),
-				limit(OtpLimits.VERIFY_FAILURES_PER_IP, "1000000/1m"), real.limits().prefixSuffixDigits(),
-				false, IpOverrides.NONE);
+		OtpLimits own = real.limits();
+		OtpLimits limits = new OtpLimits(like(own.sendPerPhone(), "2/1m"), like(own.sendPerPrefix(), "1000000/1m"),
+				like(own.sendPerIp(), "1000000/1m"), like(own.sendGlobal(), "1000000/1m"),
+				like(own.verifyFailuresPerPhone(), "1000/1m"), like(own.verifyFailuresPerIp(), "1000000/1m"),
+				own.prefixSuffixDigits(), false, IpOverrides.NONE);
+		// Sends count for the guard as a customer's do (on throwaway keys), but never enough to judge a scope: a
+		// warm-up verifies none of its codes.
+		PumpingPolicy guard = real.pumping();
+		PumpingPolicy pumping = new PumpingPolicy(guard.enabled(), guard.window(), Integer.MAX_VALUE,
+				guard.minConversion(), guard.blockFor(), guard.scopes(), guard.homeRegion());
 		// No test numbers: the code takes the SMS path, to the warm-up's own sender; no hand-off to the backend.
 		return new OtpSettings(real.codeLength(), CODE_TTL, real.maxAttempts(), real.maxBodyBytes(), real.clientIps(),
-				Map.of(), false, real.phones(), limits, real.pumping());
+				Map.of(), false, real.phones(), limits, pumping);
 	}
 
-	private static NamedLimit limit(String name, String limit) {
-		return new NamedLimit(name, List.of(Limit.valueOf(limit)), Refill.GREEDY);
+	/**
+	 * {@code real} with the quota {@code limit}: its refill and how far it is counted ahead of Redis stay, so the
+	 * warm-up runs the same bucket paths (a hot key's local counting among them).
+	 */
+	private static NamedLimit like(NamedLimit real, String limit) {
+		return new NamedLimit(real.name(), List.of(Limit.valueOf(limit)), real.refill(), real.sync());
 	}
 
 	private record Derived(OtpSettings real, OtpSettings throwaway) {

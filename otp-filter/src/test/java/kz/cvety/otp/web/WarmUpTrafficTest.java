@@ -9,6 +9,8 @@ import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import kz.cvety.otp.OtpProperties;
 import kz.cvety.otp.OtpSettings;
 import kz.cvety.otp.admission.OtpLimitsProperties;
+import kz.cvety.otp.ratelimit.Refill;
+import kz.cvety.otp.ratelimit.SyncBound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,6 +80,26 @@ class WarmUpTrafficTest {
 		assertThat(warmUp.codeLength()).isEqualTo(real.codeLength());
 		assertThat(warmUp.phones()).isSameAs(real.phones());
 		assertThat(this.traffic.settings(real)).as("derived once per settings").isSameAs(warmUp);
+	}
+
+	@Test
+	void warmUpRequestsRunTheSameBucketAndPumpingPathsButCanNeverTripTheGuard() {
+		OtpLimitsProperties limits = new OtpLimitsProperties();
+		limits.setRefill(Refill.INTERVAL);
+		OtpSettings real = OtpSettings.from(new OtpProperties(), limits);
+		assertThat(real.limits().sendGlobal().sync()).as("the global budget is a hot key").isNotEqualTo(SyncBound.NONE);
+		assertThat(real.pumping().enabled()).isTrue();
+
+		OtpSettings warmUp = this.traffic.settings(real);
+
+		assertThat(warmUp.limits().sendGlobal().sync()).isEqualTo(real.limits().sendGlobal().sync());
+		assertThat(warmUp.limits().sendPerIp().sync()).isEqualTo(real.limits().sendPerIp().sync());
+		assertThat(warmUp.limits().sendPerPhone().refill()).isEqualTo(Refill.INTERVAL);
+		assertThat(warmUp.limits().sendGlobal().refill()).isEqualTo(Refill.INTERVAL);
+		assertThat(warmUp.pumping().enabled()).isTrue();
+		assertThat(warmUp.pumping().scopes()).isEqualTo(real.pumping().scopes());
+		assertThat(warmUp.pumping().window()).isEqualTo(real.pumping().window());
+		assertThat(warmUp.pumping().minSends()).as("never judged").isEqualTo(Integer.MAX_VALUE);
 	}
 
 	private static MockServerHttpRequest post(String value) {
