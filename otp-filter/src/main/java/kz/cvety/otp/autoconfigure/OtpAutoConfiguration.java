@@ -202,7 +202,7 @@ public final class OtpAutoConfiguration {
 		OtpService service = new OtpService(store, hasher, codes, warmUpSender(sink, sms, meters, observations), text,
 				tokens);
 		return new WarmUpTraffic(new WarmUpTraffic.Throwaway(admission, service, keys, redis::delete,
-				OtpDecisionLog.silent(meters), sink), window);
+				OtpDecisionLog.discarded(meters), sink), window);
 	}
 
 	@Bean

@@ -2,7 +2,6 @@ package kz.cvety.otp.metrics;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.apache.commons.logging.impl.NoOpLog;
 import org.jspecify.annotations.Nullable;
 
 import kz.cvety.otp.OtpOutcomes;
@@ -15,7 +14,7 @@ import kz.cvety.otp.phone.PhoneMasker;
  * and the matching counters when metrics are on. Refusals answered from the in-process cache go to DEBUG, so a
  * bot hammering one blocked phone cannot flood the log.
  */
-public final class OtpDecisionLog implements OtpOutcomes {
+public final class OtpDecisionLog implements OtpOutcomes, AutoCloseable {
 
 	private static final Log DECISIONS = LogFactory.getLog("kz.cvety.otp.decisions");
 
@@ -23,21 +22,34 @@ public final class OtpDecisionLog implements OtpOutcomes {
 
 	private final @Nullable OtpMetrics metrics;
 
+	private final @Nullable DiscardedLines discarded;
+
 	public OtpDecisionLog(@Nullable OtpMetrics metrics) {
-		this(metrics, DECISIONS);
+		this(metrics, DECISIONS, null);
 	}
 
-	private OtpDecisionLog(@Nullable OtpMetrics metrics, Log logger) {
+	private OtpDecisionLog(@Nullable OtpMetrics metrics, Log logger, @Nullable DiscardedLines discarded) {
 		this.metrics = metrics;
 		this.logger = logger;
+		this.discarded = discarded;
 	}
 
 	/**
-	 * A decision log that builds every line and writes none, counting in {@code metrics}: for requests that are
-	 * not a customer's (the start-up warm-up's), which must run what a customer's run and leave no trace.
+	 * A decision log whose lines go through the application's logging as a customer's do (Logback's logger, event
+	 * and the console's encoder) and are then written nowhere, counting in {@code metrics}: for the start-up
+	 * warm-up's requests, so the first customer's line meets compiled code. Once closed, it drops lines unbuilt.
 	 */
-	public static OtpDecisionLog silent(@Nullable OtpMetrics metrics) {
-		return new OtpDecisionLog(metrics, new NoOpLog());
+	public static OtpDecisionLog discarded(@Nullable OtpMetrics metrics) {
+		DiscardedLines lines = DiscardedLines.open();
+		return new OtpDecisionLog(metrics, lines.log(), lines);
+	}
+
+	/** Stops a {@link #discarded} log; nothing for the others. */
+	@Override
+	public void close() {
+		if (this.discarded != null) {
+			this.discarded.close();
+		}
 	}
 
 	@Override

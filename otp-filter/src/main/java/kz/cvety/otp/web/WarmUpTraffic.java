@@ -134,7 +134,10 @@ public final class WarmUpTraffic implements AutoCloseable {
 		this.window.begin();
 	}
 
-	/** Ends recognition of warm-up requests for good, and releases what the throwaway parts hold (its SMS sink). */
+	/**
+	 * Ends recognition of warm-up requests for good, and releases what the throwaway parts hold (its SMS sink, its
+	 * decision lines' sink).
+	 */
 	@Override
 	public void close() {
 		this.open = false;
@@ -142,6 +145,14 @@ public final class WarmUpTraffic implements AutoCloseable {
 		WarmUpSmsSink sms = this.throwaway.sms();
 		if (sms != null) {
 			sms.close();
+		}
+		if (this.throwaway.outcomes() instanceof AutoCloseable outcomes) {
+			try {
+				outcomes.close();
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException("Could not close the warm-up's outcome records", ex);
+			}
 		}
 	}
 
