@@ -114,7 +114,7 @@ public final class BenchReport {
 		out.append("load average before: " + run.text("load_before") + "\n");
 		out.append(String.format("wrk -t%s -c%s -d%s per row, %s round(s), ", run.text("threads"),
 				run.text("connections"), run.text("duration"), run.text("rounds")));
-		out.append(String.format("after %s pass(es) of %s per row, JIT at %s%% of a core in the last; gateway: java %s, %s\n",
+		out.append(String.format("after %s pass(es) of %s per row, JIT at %s%% of a core in the last; gateway: java %s%s\n",
 				run.text("warmup_passes"), run.text("warmup"), run.text("warmup_jit_percent"), run.text("java_opts"),
 				runtimes(run)));
 		out.append('\n');
@@ -174,15 +174,22 @@ public final class BenchReport {
 	 * The fresh instance's two rows side by side: when its readiness was UP, req/s in its first window and after
 	 * the load; empty when they were not measured.
 	 */
-	/** Which runtime the gateways ran on: the jar, or the image's (JDK 25 with its AOT cache); older runs had the jar. */
+	/**
+	 * Which runtime the gateways ran on, after a comma: the jar, or the image's (JDK 25 with its AOT cache); nothing
+	 * for runs from before the choice, which all ran the jar.
+	 */
 	private static String runtimes(Facts run) {
-		String runtime = run.textOr("runtime", "jar");
-		String cold = run.textOr("cold_runtime", runtime);
-		String all = runtime.equals("image") ? "the image's runtime (JDK 25, AOT cache)" : "the jar";
-		if (cold.equals(runtime)) {
-			return all;
+		String runtime = run.textOr("runtime", "");
+		if (runtime.isEmpty()) {
+			return "";
 		}
-		return all + "; the cold-start instance on " + (cold.equals("image") ? "the image's runtime (JDK 25, AOT cache)" : "the jar");
+		String cold = run.textOr("cold_runtime", runtime);
+		String all = ", " + runtimeName(runtime);
+		return cold.equals(runtime) ? all : all + "; the cold-start instance on " + runtimeName(cold);
+	}
+
+	private static String runtimeName(String runtime) {
+		return runtime.equals("image") ? "the image's runtime (JDK 25, AOT cache)" : "the jar";
 	}
 
 	private static String coldStart(Map<String, Measured> median, Facts run) {

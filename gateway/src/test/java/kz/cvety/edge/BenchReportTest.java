@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -106,6 +108,18 @@ class BenchReportTest {
 	}
 
 	@Test
+	void theHeaderNamesTheRuntimesOfARunThatChoseThem(@TempDir Path dir) throws IOException {
+		assertThat(reportOfChanged(COLD, dir.resolve("jar"), UnaryOperator.identity(), "runtime=jar",
+				"cold_runtime=image"))
+			.contains("gateway: java -Xms512m -Xmx512m, the jar; the cold-start instance on the image's runtime"
+					+ " (JDK 25, AOT cache)\n");
+		assertThat(reportOfChanged(COLD, dir.resolve("image"), UnaryOperator.identity(), "runtime=image",
+				"cold_runtime=image"))
+			.contains("gateway: java -Xms512m -Xmx512m, the image's runtime (JDK 25, AOT cache)\n");
+		assertThat(report(COLD)).as("a run from before the choice").contains("gateway: java -Xms512m -Xmx512m\n");
+	}
+
+	@Test
 	void twoInstancesReportEachInstancesAnswersTheir5xxAndRedisCommandsAgainstOneInstance() {
 		// wrk's first thread drives the first instance, its second thread the second.
 		assertThat(report(COLD))
@@ -134,7 +148,8 @@ class BenchReportTest {
 	}
 
 	/** The program's output on a copy of a fixture run in {@code dir}, each line of its measurements changed. */
-	private static String reportOfChanged(String run, Path dir, UnaryOperator<String> change) throws IOException {
+	private static String reportOfChanged(String run, Path dir, UnaryOperator<String> change, String... runFacts)
+			throws IOException {
 		Files.createDirectories(dir);
 		try (Stream<Path> files = Files.list(FIXTURES.resolve(run))) {
 			for (Path file : files.toList()) {
@@ -143,6 +158,7 @@ class BenchReportTest {
 		}
 		Path measurements = dir.resolve("measurements.txt");
 		Files.write(measurements, Files.readAllLines(measurements).stream().map(change).toList());
+		Files.write(dir.resolve("run.txt"), List.of(runFacts), StandardOpenOption.APPEND);
 		return launch(dir);
 	}
 
