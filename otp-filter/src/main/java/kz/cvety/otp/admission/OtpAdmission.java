@@ -33,14 +33,16 @@ import kz.cvety.otp.support.OtpObservations;
  * refuses sends to a number range or region that converts too few codes; settled sends and verifications are
  * counted for it.
  * <p>
- * A send asks its limits in two phases, each phase's buckets (and in the first, the guard's check) at once: the
- * phone's and its range's, then, once both admit, the client IP's and the fleet's. A send waits for two buckets'
- * round trips rather than four, and the wide buckets many customers share are only ever asked for a send its own
- * phone and range admit, so a burst for one phone or one range never holds their tokens. The answer is the one
- * asking the limits narrow to wide gives: the first refusal in that order answers, later limits are neither
- * reported nor counted, and every token the request took is given back. A token of a phase's other bucket is
- * held only while the refusal is settled; that can refuse a concurrent request at that bucket's last token,
- * never admit one more than a limit allows.
+ * A send asks its limits in three phases: the phone's bucket with the guard's check; once it admits, its range's;
+ * once that admits, the client IP's and the fleet's at once. Only a send its own phone admits touches the range,
+ * and only one its phone and range admit touches the wide buckets many customers share, so a burst for one phone
+ * takes none of its range's tokens and one for one range none of its carriers' or the fleet's. A burst for one
+ * phone gets exactly the phone's limit: no request holds a token of the phone while its range refuses it, which,
+ * asked together, refused a concurrent request at the phone's last token. The answer is the one asking the limits
+ * narrow to wide gives: the first refusal in that order answers, later limits are neither reported nor counted,
+ * and every token the request took is given back. A token of the IP's or the fleet's bucket is held only while a
+ * refusal by the other is settled; that can refuse a concurrent request at that bucket's last token, never admit
+ * one more than a limit allows.
  */
 public final class OtpAdmission {
 
@@ -169,12 +171,13 @@ public final class OtpAdmission {
 	/**
 	 * Narrow to wide: the phone and its range are where a ring walking numbers is stopped, so it never spends
 	 * the per-IP tokens of a carrier address many customers share, and only a send every other limit admits
-	 * touches the fleet's budget, the hottest key and the one a refusal hurts everyone on. The phone and its range
-	 * form the first phase, the client IP and the fleet's budget the second.
+	 * touches the fleet's budget, the hottest key and the one a refusal hurts everyone on. The phone is the first
+	 * phase, its range the second, the client IP and the fleet's budget the third.
 	 */
 	private List<List<Step>> sendPhases(OtpLimits policies, String phone, ClientIp client) {
-		List<Step> narrow = List.of(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone), null),
-				new Step(policies.sendPerPrefix(), this.keys.sendPerPrefix(policies.rangeOf(phone)), null));
+		List<Step> own = List.of(new Step(policies.sendPerPhone(), this.keys.sendPerPhone(phone), null));
+		List<Step> range = List.of(new Step(policies.sendPerPrefix(), this.keys.sendPerPrefix(policies.rangeOf(phone)),
+				null));
 		List<Step> wide = new ArrayList<>(2);
 		Step perIp = perIp(policies.ipOverrides().find(client.address()), true, policies.sendPerIp(),
 				this.keys.sendPerIp(client.limitKey()));
@@ -182,7 +185,7 @@ public final class OtpAdmission {
 			wide.add(perIp);
 		}
 		wide.add(new Step(policies.sendGlobal(), this.keys.sendGlobal(), null));
-		return List.of(narrow, wide);
+		return List.of(own, range, wide);
 	}
 
 	/**

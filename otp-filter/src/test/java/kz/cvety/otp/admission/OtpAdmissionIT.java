@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 import kz.cvety.otp.client.ClientIpResolver.ClientIp;
@@ -110,6 +112,34 @@ class OtpAdmissionIT {
 			.assertNext(admitted -> assertThat(admitted.decisions()).extracting(RateLimitDecision::remaining)
 				.containsExactly(9L, 0L, 4L, 3L))
 			.verifyComplete();
+	}
+
+	@Test
+	void aBurstForOnePhoneGetsExactlyItsLimitAndTouchesItsRangeOnlyForTheSendsItAdmits() {
+		OtpLimits policies = policies(properties -> {
+			properties.setSendPerPhone(List.of(Limit.valueOf("10/1m")));
+			properties.setSendPerPrefix(List.of(Limit.valueOf("30/1h")));
+		});
+		for (int burst = 1; burst <= 5; burst++) {
+			this.decided.clear();
+			String phone = "+7701" + burst + "55" + "0100";
+			ClientIp from = client("203.0.113." + (10 + burst));
+			List<String> answers = Flux.range(0, 60)
+				.flatMap(i -> this.admission.admitSend(policies, phone, from)
+					.map(admitted -> "admitted")
+					.onErrorResume(ProblemException.class,
+							refused -> Mono.just((refused.limit() != null) ? refused.limit() : refused.code().name())),
+						60)
+				.collectList()
+				.block(Duration.ofSeconds(30));
+
+			assertThat(answers).as("burst %d: %s", burst, answers).filteredOn("admitted"::equals).hasSize(10);
+			assertThat(answers).as("burst %d", burst).filteredOn("send-per-phone"::equals).hasSize(50);
+			assertThat(this.decided).as("the range asked for the phone's admitted sends only")
+				.filteredOn(decision -> decision.limitName().equals("send-per-prefix"))
+				.hasSize(10)
+				.allMatch(RateLimitDecision::allowed);
+		}
 	}
 
 	@Test
