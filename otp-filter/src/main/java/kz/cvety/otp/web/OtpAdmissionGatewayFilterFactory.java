@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -102,9 +103,9 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			.flatMap(admitted -> {
 				OtpExchange otp = new OtpExchange(policy, request, phone, client.address(), null, admitted.decisions(),
 						parts.warmUp() != null);
-				return settling(proceed(exchange, chain, otp), () -> admitted.settle(otp.sendOutcome()))
+				return toItsEnd(settling(proceed(exchange, chain, otp), () -> admitted.settle(otp.sendOutcome()))
 					.doOnSuccess(done -> recordSend(parts, exchange, phone, otp.sendOutcome(), null))
-					.doOnError(failed -> recordSend(parts, exchange, phone, otp.sendOutcome(), failed));
+					.doOnError(failed -> recordSend(parts, exchange, phone, otp.sendOutcome(), failed)));
 			});
 	}
 
@@ -118,9 +119,10 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 			.flatMap(admitted -> {
 				OtpExchange otp = new OtpExchange(policy, request, phone, client.address(), admitted.reservation(),
 						admitted.decisions(), parts.warmUp() != null);
-				return settling(proceed(exchange, chain, otp), () -> admitted.settle(parts.settled(otp.verifyOutcome())))
-					.doOnSuccess(done -> recordVerify(parts, exchange, phone, otp.verifyOutcome(), null))
-					.doOnError(failed -> recordVerify(parts, exchange, phone, otp.verifyOutcome(), failed));
+				return toItsEnd(
+						settling(proceed(exchange, chain, otp), () -> admitted.settle(parts.settled(otp.verifyOutcome())))
+							.doOnSuccess(done -> recordVerify(parts, exchange, phone, otp.verifyOutcome(), null))
+							.doOnError(failed -> recordVerify(parts, exchange, phone, otp.verifyOutcome(), failed)));
 			});
 	}
 
@@ -148,6 +150,22 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 		exchange.getResponse().getHeaders().putAll(RateLimitHeaders.of(otp.decisions()));
 		ServerHttpRequest replay = new CachedBodyRequest(exchange.getRequest(), otp.request().body());
 		return chain.filter(exchange.mutate().request(replay).build());
+	}
+
+	/**
+	 * {@code work}, run to its end even if the client goes away meanwhile. Once admitted, a send's SMS may be on its
+	 * way and a verification may have used its code: how it ended must still be settled (tokens kept or given
+	 * back, the pumping guard's count) and recorded, and the provider's or backend's reply read to its end rather
+	 * than cut off half-read. The client's cancel only stops listening; Reactor has no operator that ignores a
+	 * cancel while keeping the subscriber's context, hence the sink. Every step of {@code work} has its own
+	 * time-out (Redis phases, SMS, backend), so nothing runs on unbounded.
+	 */
+	static Mono<Void> toItsEnd(Mono<Void> work) {
+		return Mono.deferContextual(context -> {
+			Sinks.Empty<Void> ended = Sinks.empty();
+			work.contextWrite(context).subscribe(null, ended::tryEmitError, ended::tryEmitEmpty);
+			return ended.asMono();
+		});
 	}
 
 	/** {@code call}, then its settlement, whether it completed or failed; a failed settlement is not the client's. */
