@@ -8,12 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.json.JsonMapper;
@@ -27,25 +29,26 @@ import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Reply;
-import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A client that goes away while its code is being sent (a phone losing signal, a tab closed, a load balancer's
- * idle cut): the send still runs to its end. The SMS may already be on its way, so the code must still verify, the
- * send must be recorded and counted as any other, and the provider's reply must be read to its end, not cut off
- * half-read.
+ * A client that goes away once its request is admitted (a phone losing signal, a tab closed, a load balancer's
+ * idle cut): the request still runs to its end. A send's SMS may already be on its way, so its code must still
+ * verify, and a verification may have used its code; either is recorded and counted as any other, and the
+ * provider's or backend's reply is read to its end, not cut off half-read.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ClientGoneIT {
 
-	static final Duration PROVIDER_DELAY = Duration.ofMillis(700);
+	static final Duration REPLY_DELAY = Duration.ofMillis(700);
 
 	static final JsonMapper JSON = JsonMapper.builder().build();
 
 	static HttpStub provider;
+
+	static HttpStub backend;
 
 	static GatewayInstance gateway;
 
@@ -53,55 +56,102 @@ class ClientGoneIT {
 	static void start() {
 		OtpApi.warmUpJvm();
 		provider = HttpStub.start();
-		gateway = GatewayInstance.start(provider.url() + "/sms", Map.of());
+		backend = HttpStub.start();
+		gateway = GatewayInstance.start(provider.url() + "/sms",
+				Map.of("cvety.otp.handoff.enabled", "true", "cvety.backend-url", backend.url()));
 		OtpApi.warmUp(gateway.url(), 5, Map.of());
 	}
 
 	@AfterAll
 	static void stop() {
 		gateway.close();
+		backend.close();
 		provider.close();
+	}
+
+	@BeforeEach
+	void quickReplies() {
+		provider.respond(request -> Reply.json(200, "{\"ok\":true}"));
+		backend.respond(request -> Reply.json(200, "{\"session\":\"s\"}"));
+		provider.reset();
+		backend.reset();
 	}
 
 	@Test
 	void aSendWhoseClientLeftMidwayEndsIsRecordedAndItsCodeVerifies(CapturedOutput output) throws IOException {
-		provider.respond(request -> Reply.json(200, "{\"ok\":true}").delayedBy(PROVIDER_DELAY));
-		provider.reset();
+		provider.respond(request -> Reply.json(200, "{\"ok\":true}").delayedBy(REPLY_DELAY));
 		String phone = newPhone();
 		String requestId = "client-gone-" + UUID.randomUUID();
-		double sentBefore = sent();
+		double sentBefore = count(OtpMetrics.SENDS, "sent");
 
-		try (Socket client = new Socket()) {
-			client.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5000);
-			byte[] body = OtpApi.json("phone", phone).getBytes(StandardCharsets.UTF_8);
-			OutputStream out = client.getOutputStream();
-			out.write(("POST /api/auth/request-otp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-					+ "X-Request-Id: " + requestId + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-			out.write(body);
-			out.flush();
-			// The provider has the message; the client hangs up before the provider answers.
-			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> provider.requests().size() == 1);
-		}
+		postAndHangUp("/api/auth/request-otp", OtpApi.json("phone", phone), requestId,
+				() -> provider.requests().size() == 1);
 
 		String line = "otp.send phone=" + PhoneMasker.mask(phone) + " outcome=sent request_id=" + requestId;
-		Awaitility.await()
-			.atMost(PROVIDER_DELAY.plusSeconds(5))
-			.untilAsserted(() -> {
-				assertThat(output.getOut()).contains(line);
-				assertThat(sent()).isEqualTo(sentBefore + 1);
-			});
-		assertThat(output.getOut()).doesNotContain("onErrorDropped");
-		String code = JSON.readTree(provider.requests().get(0).body()).path("code").asString();
+		Awaitility.await().atMost(REPLY_DELAY.plusSeconds(5)).untilAsserted(() -> {
+			assertThat(output.getOut()).contains(line);
+			assertThat(count(OtpMetrics.SENDS, "sent")).isEqualTo(sentBefore + 1);
+		});
 		provider.respond(request -> Reply.json(200, "{\"ok\":true}"));
-		assertThat(OtpApi.verify(gateway.url(), phone, code).status()).isEqualTo(200);
+		assertThat(OtpApi.verify(gateway.url(), phone, codeSentTo(phone)).status()).isEqualTo(200);
+		assertThat(output.getOut()).doesNotContain("onErrorDropped");
 	}
 
-	private static double sent() {
-		Counter counter = gateway.context()
-			.getBean(MeterRegistry.class)
-			.find(OtpMetrics.SENDS)
-			.tag("outcome", "sent")
-			.counter();
+	@Test
+	void aVerificationWhoseClientLeftDuringTheHandOffEndsAndIsRecorded(CapturedOutput output) throws IOException {
+		String phone = newPhone();
+		assertThat(OtpApi.requestOtp(gateway.url(), phone).status()).isEqualTo(200);
+		String code = codeSentTo(phone);
+		backend.respond(request -> Reply.json(200, "{\"session\":\"s\"}").delayedBy(REPLY_DELAY));
+		String requestId = "client-gone-" + UUID.randomUUID();
+		double verifiedBefore = count(OtpMetrics.VERIFICATIONS, "verified");
+
+		postAndHangUp("/api/auth/verify-otp", OtpApi.json("phone", phone, "otp_code", code), requestId,
+				() -> backend.requests().size() == 1);
+
+		String line = "otp.verify phone=" + PhoneMasker.mask(phone) + " outcome=verified request_id=" + requestId;
+		Awaitility.await().atMost(REPLY_DELAY.plusSeconds(5)).untilAsserted(() -> {
+			assertThat(output.getOut()).contains(line);
+			assertThat(count(OtpMetrics.VERIFICATIONS, "verified")).isEqualTo(verifiedBefore + 1);
+		});
+		// The code was used once, and the hand-off still serves the next customer.
+		assertThat(OtpApi.verify(gateway.url(), phone, code).status()).isEqualTo(401);
+		backend.respond(request -> Reply.json(200, "{\"session\":\"s\"}"));
+		String next = newPhone();
+		assertThat(OtpApi.requestOtp(gateway.url(), next).status()).isEqualTo(200);
+		assertThat(OtpApi.verify(gateway.url(), next, codeSentTo(next)).status()).isEqualTo(200);
+		assertThat(output.getOut()).doesNotContain("onErrorDropped");
+	}
+
+	/** Posts {@code json} on a socket of its own and closes it, unanswered, once {@code reached} holds. */
+	private static void postAndHangUp(String path, String json, String requestId, Callable<Boolean> reached)
+			throws IOException {
+		try (Socket client = new Socket()) {
+			client.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5000);
+			byte[] body = json.getBytes(StandardCharsets.UTF_8);
+			OutputStream out = client.getOutputStream();
+			out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+					+ "X-Request-Id: " + requestId + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+				.getBytes(StandardCharsets.US_ASCII));
+			out.write(body);
+			out.flush();
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(reached);
+		}
+	}
+
+	private static String codeSentTo(String phone) {
+		return provider.requests()
+			.stream()
+			.map(request -> JSON.readTree(request.body()))
+			.filter(message -> phone.equals(message.path("phone").asString()))
+			.reduce((first, second) -> second)
+			.orElseThrow()
+			.path("code")
+			.asString();
+	}
+
+	private static double count(String meter, String outcome) {
+		Counter counter = gateway.context().getBean(MeterRegistry.class).find(meter).tag("outcome", outcome).counter();
 		return (counter != null) ? counter.count() : 0;
 	}
 
