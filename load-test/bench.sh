@@ -208,7 +208,9 @@ NGINX_WORKER_PID=$(pgrep -P "$NGINX_PID" | head -1)
 # an AOT cache from aot-training.sh's training run, made once for the run, as the image build makes it.
 if [[ $RUNTIME == image || $COLD_RUNTIME == image ]]; then
   IMAGE_DIR=$OUT/image
-  "$JDK25/bin/java" -Djarmode=tools -jar "$JAR" extract --destination "$IMAGE_DIR" >/dev/null
+  # Named gateway.jar whatever BENCH_JAR is called, as in the image.
+  "$JDK25/bin/java" -Djarmode=tools -jar "$JAR" extract --destination "$IMAGE_DIR" \
+    --application-filename gateway.jar >/dev/null
   mkdir -p "$IMAGE_DIR/config" && cp "$ROOT"/config/application*.yml "$IMAGE_DIR/config/"
   log "training run for the image runtime's AOT cache (load-test/aot-training.sh, $JDK25)"
   trained=$(date +%s)
