@@ -32,10 +32,12 @@ public class WarmUpProperties {
 
 	/**
 	 * Longest the warm-up may take, its wait for the compiler included; if its passes are not done by then, the
-	 * instance reports ready anyway, with a warning.
+	 * instance reports ready anyway, with a warning. A minute: on a small machine the compiler needs most of it to
+	 * go quiet under the warm-up's load (docs/BENCHMARKS.md), and an instance that goes ready before then serves
+	 * its first seconds well below its speed.
 	 */
 	@NotNull
-	private Duration timeout = Duration.ofSeconds(30);
+	private Duration timeout = Duration.ofSeconds(60);
 
 	/**
 	 * After its passes, the warm-up goes on until the JIT compiler is quiet (busy less than a tenth of a second),
