@@ -10,7 +10,7 @@
 # Runs the gateway from the current directory (gateway.jar, lib/, config/) with -XX:AOTCacheOutput and the local
 # profile, so an embedded redis-server comes up with it and no Redis, backend or secret is needed. It waits for
 # readiness, which comes only after the OTP warm-up (cvety.otp.warm-up.*) has driven every OTP path against that
-# Redis (all its passes: a slow build machine gets 5 minutes for them, not the 30 s an instance waits; it then also waits for the JIT compiler, whose profiles go into the cache), then sends
+# Redis (all its passes: a slow build machine gets 5 minutes for them, not the minute an instance waits; it then also waits for the JIT compiler, whose profiles go into the cache), then sends
 # request-otp and verify-otp requests, stops the gateway with SIGTERM and checks that the JVM wrote the cache. The cache holds the classes loaded and linked and the method profiles of this run; it is valid
 # only for the same JDK build and the same jars (paths, sizes, times), so the image makes it where it runs.
 #
