@@ -133,8 +133,8 @@ public final class RedisGuard {
 		@Override
 		@SuppressWarnings("unchecked")
 		public <T> Mono<T> step(String step, Mono<T> call) {
-			// The step's observation is outermost, so its latency is recorded while the step's span is current (the
-			// trace id of a timer's exemplar).
+			// The step's observation is outermost, so its span covers the whole step. The latency is recorded while
+			// the trace around the step is current: a timer's exemplar carries the request's trace id.
 			return RedisGuard.this.observations.redis(step, Mono.defer(() -> {
 				long started = System.nanoTime();
 				CallNotPermittedException notPermitted = this.refused;

@@ -33,36 +33,43 @@ public final class OtpObservations {
 		this.registry = registry;
 	}
 
-	/** {@code call} observed as the admission of {@code operation}. */
+	/** {@code call} observed as the admission of {@code operation}, the parent of the steps {@code call} observes. */
 	public <T> Mono<T> admission(String operation, Mono<T> call) {
-		return observe(ADMISSION, "otp admission ", "operation", operation, call);
+		return observe(ADMISSION, "otp admission ", "operation", operation, call, true);
 	}
 
-	/** {@code call} observed as the Redis step {@code step}. */
+	/**
+	 * {@code call} observed as the Redis step {@code step}, a leaf: the step's observation is not put in the
+	 * context {@code call} runs in. Nothing below a Redis step is observed, and with automatic context propagation
+	 * every signal that passes an observation in the context opens and closes its scope (thread locals, the
+	 * tracer's current span), which for the several steps of each request costs more than the spans themselves.
+	 * What {@code call} records (a timer's exemplar) carries the trace of the observation around the step.
+	 */
 	public <T> Mono<T> redis(String step, Mono<T> call) {
-		return observe(REDIS, "otp redis ", "step", step, call);
+		return observe(REDIS, "otp redis ", "step", step, call, false);
 	}
 
-	/** {@code call} observed as an SMS send. */
+	/** {@code call} observed as an SMS send, the parent of the provider's HTTP call when that is observed. */
 	public <T> Mono<T> sms(Mono<T> call) {
-		return observe(SMS, "otp sms ", "operation", "send", call);
+		return observe(SMS, "otp sms ", "operation", "send", call, true);
 	}
 
-	private <T> Mono<T> observe(String name, String spanPrefix, String key, String value, Mono<T> call) {
+	private <T> Mono<T> observe(String name, String spanPrefix, String key, String value, Mono<T> call,
+			boolean parent) {
 		if (this.registry.isNoop()) {
 			return call;
 		}
 		return Mono.deferContextual(context -> {
 			// The request's observation travels in the Reactor context (WebFlux puts it there), not in a thread local.
-			Observation parent = context.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+			Observation around = context.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
 			Observation observation = Observation.createNotStarted(name, this.registry)
 				.contextualName(spanPrefix + value)
 				.lowCardinalityKeyValue(key, value)
-				.parentObservation(parent)
+				.parentObservation(around)
 				.start();
-			return call.doOnError(observation::error)
-				.doFinally(signal -> observation.stop())
-				.contextWrite(inner -> inner.put(ObservationThreadLocalAccessor.KEY, observation));
+			Mono<T> observed = call.doOnError(observation::error).doFinally(signal -> observation.stop());
+			return parent ? observed.contextWrite(inner -> inner.put(ObservationThreadLocalAccessor.KEY, observation))
+					: observed;
 		});
 	}
 

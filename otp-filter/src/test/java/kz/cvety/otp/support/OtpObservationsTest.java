@@ -1,5 +1,6 @@
 package kz.cvety.otp.support;
 
+import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import io.micrometer.observation.tck.TestObservationRegistry;
@@ -24,7 +25,7 @@ class OtpObservationsTest {
 	void eachStepIsAnObservationUnderTheRequestsOwnAndAFailureIsRecorded() {
 		TestObservationRegistry registry = TestObservationRegistry.create();
 		OtpObservations observations = new OtpObservations(registry);
-		io.micrometer.observation.Observation request = io.micrometer.observation.Observation
+		Observation request = Observation
 			.start("http.server.requests", registry);
 
 		Mono<String> admission = observations.admission("send",
@@ -51,6 +52,19 @@ class OtpObservationsTest {
 			.hasContextualNameEqualTo("otp sms send")
 			.hasError()
 			.hasBeenStopped();
+	}
+
+	@Test
+	void aRedisStepIsALeafWhileTheAdmissionAndTheSmsSendAreParentsOfWhatTheyRun() {
+		OtpObservations observations = new OtpObservations(TestObservationRegistry.create());
+		Mono<String> current = Mono.deferContextual(context -> Mono
+			.just(((Observation) context.get(ObservationThreadLocalAccessor.KEY)).getContext()
+				.getContextualName()));
+
+		StepVerifier.create(observations.admission("send", observations.redis("send-per-phone", current)))
+			.expectNext("otp admission send")
+			.verifyComplete();
+		StepVerifier.create(observations.sms(current)).expectNext("otp sms send").verifyComplete();
 	}
 
 }
