@@ -24,6 +24,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.OtpApi;
+import kz.cvety.edge.support.RedisContents;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.phone.PhoneMasker;
@@ -43,6 +44,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClientGoneIT {
 
 	static final Duration REPLY_DELAY = Duration.ofMillis(700);
+
+	// Longer than the quiet period in which the HTTP client's event loops still run tasks when they shut down.
+	static final Duration SHUTDOWN_REPLY_DELAY = Duration.ofSeconds(3);
 
 	static SmsSink provider;
 
@@ -119,11 +123,39 @@ class ClientGoneIT {
 		assertThat(output.getOut()).doesNotContain("onErrorDropped");
 	}
 
-	/** Posts {@code json} on a socket of its own and closes it, unanswered, once {@code reached} holds. */
+	@Test
+	void shutdownWaitsForASendWhoseClientLeftToEnd(CapturedOutput output) throws IOException {
+		provider.respond(request -> Reply.json(200, "{\"ok\":true}").delayedBy(SHUTDOWN_REPLY_DELAY));
+		GatewayInstance leaving = GatewayInstance.start(provider.url(), Map.of());
+		String prefix = leaving.keyPrefix();
+		String phone = newPhone();
+		String requestId = "client-gone-" + UUID.randomUUID();
+
+		postAndHangUp(leaving.port(), "/api/auth/request-otp", OtpApi.json("phone", phone), requestId,
+				() -> provider.count() == 1);
+		// The web server's graceful shutdown sees no request: its client has gone.
+		leaving.close();
+
+		assertThat(output.getOut())
+			.contains("otp.send phone=" + PhoneMasker.mask(phone) + " outcome=sent request_id=" + requestId);
+		try (RedisContents redis = RedisContents.connect()) {
+			assertThat(redis.dump(prefix + "pump:range:").values()).as("the pumping guard's count of the code sent")
+				.singleElement()
+				.asString()
+				.containsPattern("(?m)^s\\d+=1$");
+		}
+	}
+
 	private static void postAndHangUp(String path, String json, String requestId, Callable<Boolean> reached)
 			throws IOException {
+		postAndHangUp(gateway.port(), path, json, requestId, reached);
+	}
+
+	/** Posts {@code json} on a socket of its own and closes it, unanswered, once {@code reached} holds. */
+	private static void postAndHangUp(int port, String path, String json, String requestId, Callable<Boolean> reached)
+			throws IOException {
 		try (Socket client = new Socket()) {
-			client.connect(new InetSocketAddress("127.0.0.1", gateway.port()), 5000);
+			client.connect(new InetSocketAddress("127.0.0.1", port), 5000);
 			byte[] body = json.getBytes(StandardCharsets.UTF_8);
 			OutputStream out = client.getOutputStream();
 			out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"

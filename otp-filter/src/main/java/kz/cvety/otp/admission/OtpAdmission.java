@@ -24,6 +24,7 @@ import kz.cvety.otp.ratelimit.RateLimitHeaders;
 import kz.cvety.otp.resilience.RedisGuard;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpStore;
+import kz.cvety.otp.support.DetachedWork;
 import kz.cvety.otp.support.OtpObservations;
 
 /**
@@ -67,6 +68,8 @@ public final class OtpAdmission {
 
 	private final OtpObservations observations;
 
+	private final DetachedWork detached;
+
 	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener) {
 		this(limiter, keys, store, listener, null, OtpObservations.NONE);
 	}
@@ -77,12 +80,23 @@ public final class OtpAdmission {
 	 */
 	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener,
 			@Nullable PumpingGuard pumpingGuard, OtpObservations observations) {
+		this(limiter, keys, store, listener, pumpingGuard, observations, new DetachedWork());
+	}
+
+	/**
+	 * @param pumpingGuard the pumping guard, or null for none
+	 * @param observations observes each admission (a span around its Redis steps when the application traces)
+	 * @param detached counts the pumping guard's counts, made after the answer, for shutdown to wait for
+	 */
+	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener,
+			@Nullable PumpingGuard pumpingGuard, OtpObservations observations, DetachedWork detached) {
 		this.limiter = limiter;
 		this.keys = keys;
 		this.store = store;
 		this.listener = listener;
 		this.pumpingGuard = pumpingGuard;
 		this.observations = observations;
+		this.detached = detached;
 	}
 
 	/**
@@ -155,7 +169,7 @@ public final class OtpAdmission {
 	private void countSent(OtpLimits policies, PumpingPolicy pumping, List<PumpingPolicy.Target> targets) {
 		PumpingGuard guard = this.pumpingGuard;
 		if (guard != null && !targets.isEmpty()) {
-			guard.sent(pumping, targets, policies.prefixSuffixDigits(), policies.dryRun())
+			this.detached.counted(guard.sent(pumping, targets, policies.prefixSuffixDigits(), policies.dryRun()))
 				.onErrorResume(ex -> Mono.empty())
 				.subscribe();
 		}
@@ -164,7 +178,7 @@ public final class OtpAdmission {
 	private void countVerified(PumpingPolicy pumping, List<PumpingPolicy.Target> targets) {
 		PumpingGuard guard = this.pumpingGuard;
 		if (guard != null && !targets.isEmpty()) {
-			guard.verified(pumping, targets).onErrorResume(ex -> Mono.empty()).subscribe();
+			this.detached.counted(guard.verified(pumping, targets)).onErrorResume(ex -> Mono.empty()).subscribe();
 		}
 	}
 

@@ -77,6 +77,7 @@ import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpKeys;
 import kz.cvety.otp.store.OtpRedisProperties;
 import kz.cvety.otp.store.OtpStore;
+import kz.cvety.otp.support.DetachedWork;
 import kz.cvety.otp.support.InvalidSettingException;
 import kz.cvety.otp.support.OtpObservations;
 import kz.cvety.otp.token.VerificationTokenIssuer;
@@ -240,8 +241,20 @@ public final class OtpAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OtpAdmission otpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store,
-			ObjectProvider<OtpMetrics> metrics, PumpingGuard pumping, OtpObservations observations) {
-		return new OtpAdmission(limiter, keys, store, listener(metrics), pumping, observations);
+			ObjectProvider<OtpMetrics> metrics, PumpingGuard pumping, OtpObservations observations,
+			DetachedWork detached) {
+		return new OtpAdmission(limiter, keys, store, listener(metrics), pumping, observations, detached);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DetachedWork otpDetachedWork() {
+		return new DetachedWork();
+	}
+
+	@Bean
+	DetachedWorkDrain otpDetachedWorkDrain(DetachedWork detached) {
+		return new DetachedWorkDrain(detached);
 	}
 
 	@Bean
@@ -266,8 +279,8 @@ public final class OtpAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OtpAdmissionGatewayFilterFactory otpAdmissionGatewayFilterFactory(OtpSettingsHolder policies,
-			OtpAdmission admission, OtpOutcomes outcomes, ObjectProvider<WarmUpTraffic> warmUp) {
-		return new OtpAdmissionGatewayFilterFactory(policies, admission, outcomes, warmUp.getIfAvailable());
+			OtpAdmission admission, OtpOutcomes outcomes, ObjectProvider<WarmUpTraffic> warmUp, DetachedWork detached) {
+		return new OtpAdmissionGatewayFilterFactory(policies, admission, outcomes, warmUp.getIfAvailable(), detached);
 	}
 
 	@Bean

@@ -27,6 +27,7 @@ import kz.cvety.otp.client.ClientIpResolver.ClientIp;
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
 import kz.cvety.otp.ratelimit.RateLimitHeaders;
+import kz.cvety.otp.support.DetachedWork;
 
 /**
  * The OTP admission filter, {@code OtpAdmission=send} or {@code OtpAdmission=verify} in a route. It reads the
@@ -44,6 +45,8 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 
 	private final @Nullable WarmUpTraffic warmUp;
 
+	private final DetachedWork detached;
+
 	private final OtpRequestReader reader = new OtpRequestReader();
 
 	public OtpAdmissionGatewayFilterFactory(Supplier<OtpSettings> policies, OtpAdmission admission,
@@ -57,11 +60,21 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	 */
 	public OtpAdmissionGatewayFilterFactory(Supplier<OtpSettings> policies, OtpAdmission admission,
 			OtpOutcomes outcomes, @Nullable WarmUpTraffic warmUp) {
+		this(policies, admission, outcomes, warmUp, new DetachedWork());
+	}
+
+	/**
+	 * @param detached counts the admitted requests that run on after their client has gone, for shutdown to wait
+	 * for
+	 */
+	public OtpAdmissionGatewayFilterFactory(Supplier<OtpSettings> policies, OtpAdmission admission,
+			OtpOutcomes outcomes, @Nullable WarmUpTraffic warmUp, DetachedWork detached) {
 		super(Config.class);
 		this.policies = policies;
 		this.admission = admission;
 		this.outcomes = outcomes;
 		this.warmUp = warmUp;
+		this.detached = detached;
 	}
 
 	@Override
@@ -105,7 +118,7 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 						parts.warmUp() != null);
 				return toItsEnd(settling(proceed(exchange, chain, otp), () -> admitted.settle(otp.sendOutcome()))
 					.doOnSuccess(done -> recordSend(parts, exchange, phone, otp.sendOutcome(), null))
-					.doOnError(failed -> recordSend(parts, exchange, phone, otp.sendOutcome(), failed)));
+					.doOnError(failed -> recordSend(parts, exchange, phone, otp.sendOutcome(), failed)), this.detached);
 			});
 	}
 
@@ -122,7 +135,8 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 				return toItsEnd(
 						settling(proceed(exchange, chain, otp), () -> admitted.settle(parts.settled(otp.verifyOutcome())))
 							.doOnSuccess(done -> recordVerify(parts, exchange, phone, otp.verifyOutcome(), null))
-							.doOnError(failed -> recordVerify(parts, exchange, phone, otp.verifyOutcome(), failed)));
+							.doOnError(failed -> recordVerify(parts, exchange, phone, otp.verifyOutcome(), failed)),
+						this.detached);
 			});
 	}
 
@@ -158,12 +172,13 @@ public class OtpAdmissionGatewayFilterFactory extends AbstractGatewayFilterFacto
 	 * back, the pumping guard's count) and recorded, and the provider's or backend's reply read to its end rather
 	 * than cut off half-read. The client's cancel only stops listening; Reactor has no operator that ignores a
 	 * cancel while keeping the subscriber's context, hence the sink. Every step of {@code work} has its own
-	 * time-out (Redis phases, SMS, backend), so nothing runs on unbounded.
+	 * time-out (Redis phases, SMS, backend), so nothing runs on unbounded; {@code detached} counts it until it ends,
+	 * for shutdown to wait for.
 	 */
-	static Mono<Void> toItsEnd(Mono<Void> work) {
+	static Mono<Void> toItsEnd(Mono<Void> work, DetachedWork detached) {
 		return Mono.deferContextual(context -> {
 			Sinks.Empty<Void> ended = Sinks.empty();
-			work.contextWrite(context).subscribe(null, ended::tryEmitError, ended::tryEmitEmpty);
+			detached.counted(work).contextWrite(context).subscribe(null, ended::tryEmitError, ended::tryEmitEmpty);
 			return ended.asMono();
 		});
 	}
