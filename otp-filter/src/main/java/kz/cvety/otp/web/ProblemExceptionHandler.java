@@ -12,6 +12,7 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 import reactor.netty.channel.AbortedException;
 import reactor.netty.http.client.PrematureCloseException;
 
@@ -21,6 +22,8 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ResponseStatusException;
@@ -60,9 +63,11 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
-		if (ex instanceof AbortedException) {
-			// The client went away; there is nobody to answer, and nothing went wrong at the edge.
-			logger.debug("Client closed the connection during " + describe(exchange));
+		if (ex instanceof AbortedException || clientGone(exchange.getRequest())) {
+			// The client went away; there is nobody to answer, and nothing went wrong at the edge. An admitted OTP
+			// request runs to its end after its client left, and its answer then finds the connection closed: Netty
+			// fails that write with an IllegalStateException, not an AbortedException.
+			logger.debug("Client closed the connection during " + describe(exchange) + ": " + ex);
 			return Mono.empty();
 		}
 		ProblemException problem = toProblem(exchange, ex);
@@ -149,6 +154,19 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 			}
 		}
 		return false;
+	}
+
+	/** Whether the request came on a Reactor Netty connection that has closed since. */
+	static boolean clientGone(ServerHttpRequest request) {
+		Object connection;
+		try {
+			connection = ServerHttpRequestDecorator.getNativeRequest(request);
+		}
+		catch (IllegalArgumentException ex) {
+			// A request of no server this handler knows: its connection cannot be asked.
+			return false;
+		}
+		return connection instanceof Connection open && !open.channel().isActive();
 	}
 
 	private static String describe(ServerWebExchange exchange) {
