@@ -41,9 +41,9 @@ public final class OtpObservations {
 	/**
 	 * {@code call} observed as the Redis step {@code step}, a leaf: the step's observation is not put in the
 	 * context {@code call} runs in. Nothing below a Redis step is observed, and with automatic context propagation
-	 * every signal that passes an observation in the context opens and closes its scope (thread locals, the
-	 * tracer's current span), which for the several steps of each request costs more than the spans themselves.
-	 * What {@code call} records (a timer's exemplar) carries the trace of the observation around the step.
+	 * an observation in the context has its scope opened and closed (thread locals, the tracer's current span) by
+	 * every signal that passes it, several times per step. What {@code call} records (a timer's exemplar) carries
+	 * the trace of the observation around the step.
 	 */
 	public <T> Mono<T> redis(String step, Mono<T> call) {
 		return observe(REDIS, "otp redis ", "step", step, call, false);
