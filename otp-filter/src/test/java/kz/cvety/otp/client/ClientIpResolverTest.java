@@ -2,23 +2,16 @@ package kz.cvety.otp.client;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.net.URI;
 
 import io.netty.util.NetUtil;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
 import reactor.netty.http.server.HttpServerRequest;
 
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.http.HttpCookie;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
-import org.springframework.http.server.reactive.AbstractServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.SslInfo;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
+
+import kz.cvety.otp.testing.NativeServerRequest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.BDDMockito.given;
@@ -153,14 +146,14 @@ class ClientIpResolverTest {
 
 	@Test
 	void onReactorNettyThePeerIsTheConnectionsEvenWhenNativeForwardedHandlingIsOn() {
-		assertThat(key(0, new NettyRequest(connection(PEER, "203.0.113.7"), xForwardedFor("203.0.113.7"))))
+		assertThat(key(0, new NativeServerRequest(connection(PEER, "203.0.113.7"), xForwardedFor("203.0.113.7"))))
 			.isEqualTo(PEER);
 	}
 
 	@Test
 	void onReactorNettyARemoteAddressRewrittenFromHeadersIsNotThePeer() {
 		// As the framework's forwarded-header transformer does: a mutated request with the header's address.
-		ServerHttpRequest rewritten = new NettyRequest(connection(PEER, PEER), xForwardedFor("203.0.113.7")).mutate()
+		ServerHttpRequest rewritten = new NativeServerRequest(connection(PEER, PEER), xForwardedFor("203.0.113.7")).mutate()
 			.remoteAddress(socket("203.0.113.7"))
 			.build();
 
@@ -198,44 +191,6 @@ class ClientIpResolverTest {
 
 	private static InetSocketAddress socket(String ip) {
 		return new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString(ip), 40_000);
-	}
-
-	/** A request as Spring adapts Reactor Netty's: the remote address is what forwarded handling made of it. */
-	private static final class NettyRequest extends AbstractServerHttpRequest {
-
-		private final HttpServerRequest connection;
-
-		NettyRequest(HttpServerRequest connection, HttpHeaders headers) {
-			super(HttpMethod.POST, URI.create("http://edge/api/auth/request-otp"), "", headers);
-			this.connection = connection;
-		}
-
-		@Override
-		public InetSocketAddress getRemoteAddress() {
-			return this.connection.remoteAddress();
-		}
-
-		@Override
-		protected MultiValueMap<String, HttpCookie> initCookies() {
-			return new LinkedMultiValueMap<>();
-		}
-
-		@Override
-		protected SslInfo initSslInfo() {
-			return null;
-		}
-
-		@Override
-		public Flux<DataBuffer> getBody() {
-			return Flux.empty();
-		}
-
-		@Override
-		@SuppressWarnings("unchecked")
-		public <T> T getNativeRequest() {
-			return (T) this.connection;
-		}
-
 	}
 
 }

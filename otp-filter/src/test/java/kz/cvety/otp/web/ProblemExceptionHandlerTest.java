@@ -1,29 +1,22 @@
 package kz.cvety.otp.web;
 
-import java.net.URI;
 import java.time.Duration;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
 import reactor.netty.Connection;
 import reactor.test.StepVerifier;
 
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.http.HttpCookie;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.codec.ServerCodecConfigurer;
-import org.springframework.http.server.reactive.AbstractServerHttpRequest;
-import org.springframework.http.server.reactive.SslInfo;
 import org.springframework.mock.http.server.reactive.MockServerHttpResponse;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.adapter.DefaultServerWebExchange;
 import org.springframework.web.server.i18n.AcceptHeaderLocaleContextResolver;
 import org.springframework.web.server.session.DefaultWebSessionManager;
+
+import kz.cvety.otp.testing.NativeServerRequest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,45 +55,14 @@ class ProblemExceptionHandlerTest {
 
 	@Test
 	void aRequestOfAnotherServerCountsAsConnected() {
-		assertThat(ProblemExceptionHandler.clientGone(new RequestOn("not a connection"))).isFalse();
+		assertThat(ProblemExceptionHandler.clientGone(new NativeServerRequest("not a connection", new HttpHeaders())))
+			.isFalse();
 	}
 
 	private static ServerWebExchange exchangeOn(Object connection) {
-		return new DefaultServerWebExchange(new RequestOn(connection), new MockServerHttpResponse(),
-				new DefaultWebSessionManager(), ServerCodecConfigurer.create(), new AcceptHeaderLocaleContextResolver());
-	}
-
-	/** A POST to request-otp whose native request is {@code nativeRequest}, as Reactor Netty's is its connection. */
-	private static final class RequestOn extends AbstractServerHttpRequest {
-
-		private final Object nativeRequest;
-
-		RequestOn(Object nativeRequest) {
-			super(HttpMethod.POST, URI.create("http://127.0.0.1/api/auth/request-otp"), null, new HttpHeaders());
-			this.nativeRequest = nativeRequest;
-		}
-
-		@Override
-		protected MultiValueMap<String, HttpCookie> initCookies() {
-			return new LinkedMultiValueMap<>();
-		}
-
-		@Override
-		protected SslInfo initSslInfo() {
-			return null;
-		}
-
-		@Override
-		public Flux<DataBuffer> getBody() {
-			return Flux.empty();
-		}
-
-		@Override
-		@SuppressWarnings("unchecked")
-		public <T> T getNativeRequest() {
-			return (T) this.nativeRequest;
-		}
-
+		return new DefaultServerWebExchange(new NativeServerRequest(connection, new HttpHeaders()),
+				new MockServerHttpResponse(), new DefaultWebSessionManager(), ServerCodecConfigurer.create(),
+				new AcceptHeaderLocaleContextResolver());
 	}
 
 }
