@@ -88,7 +88,10 @@ public final class LettuceBuckets implements AutoCloseable {
 
 	/** Deletes {@code key} on the bucket connection; emits whether Redis held it. */
 	public Mono<Boolean> delete(String key) {
-		return this.connected.flatMap(connection -> Mono.fromCompletionStage(connection.api().delete(key)))
+		return this.connected.flatMap(connection -> {
+			connection.manager().forget(key);
+			return Mono.fromCompletionStage(connection.api().delete(key));
+		})
 			.map(deleted -> ((Long) deleted) > 0);
 	}
 
@@ -124,13 +127,13 @@ public final class LettuceBuckets implements AutoCloseable {
 		this.connection.set(opened);
 		// Keys go to Lettuce as an Object[].
 		EvalShaRedisApi<Object> commands = (EvalShaRedisApi) api;
-		AsyncProxyManager<String> buckets = new RedisCasProxyManager(commands, this.clock,
-				ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
-			.asAsync();
-		return new Connected(buckets, commands);
+		RedisCasProxyManager manager = new RedisCasProxyManager(commands, this.clock,
+				ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)));
+		return new Connected(manager.asAsync(), commands, manager);
 	}
 
-	private record Connected(AsyncProxyManager<String> buckets, EvalShaRedisApi<Object> api) {
+	private record Connected(AsyncProxyManager<String> buckets, EvalShaRedisApi<Object> api,
+			RedisCasProxyManager manager) {
 	}
 
 	@Override

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Expiry;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ClientSideConfig;
@@ -29,18 +31,25 @@ import io.github.bucket4j.distributed.remote.commands.MultiCommand;
 import io.github.bucket4j.distributed.remote.commands.VerboseCommand;
 import io.lettuce.core.ScriptOutputType;
 
+import kz.cvety.otp.support.LocalCaches;
+
 /**
- * bucket4j's compare-and-swap proxy manager on Redis that skips the read where it can: a command that would
- * create its bucket first assumes Redis holds none and tries to create it, so a new key costs one script call;
- * a compare-and-swap that fails answers with the state Redis holds, which the next try starts from instead of
- * a {@code GET}. A key Redis holds costs two calls, as a read and a swap did.
+ * bucket4j's compare-and-swap proxy manager on Redis that skips the read where it can. A command that would
+ * create its bucket first guesses what Redis holds: the state this instance last wrote at the key, while Redis
+ * should still hold it, else none. So a new key costs one script call (a create), and so does a key this
+ * instance wrote last (a swap from what it wrote): a phone resending, its number range, a busy client IP, the
+ * fleet's budget on one instance. A compare-and-swap that fails answers with the state Redis holds, which the
+ * next try starts from instead of a {@code GET}; a key another instance wrote since costs two calls, as a read
+ * and a swap did.
  * <p>
  * No limit admits more for it: every write is a script that compares with what Redis holds at that moment
  * (creation only where there is no key, replacement only of the very state the command ran on), so a command
  * run on a wrong guess is never written, and run again on what Redis answered. A result is returned only
  * after Redis accepted its swap or, for a command that writes nothing, when it was computed from what Redis
  * sent. An expired key is "no state" again, to a read and to the scripts alike. The stored value is bucket4j's
- * serialized state, as its Lettuce proxy manager stores it, under the same key.
+ * serialized state, as its Lettuce proxy manager stores it, under the same key. A guess is only ever the first
+ * try's starting point, never an answer: the states remembered are bounded in number and forgotten when their
+ * key would expire in Redis.
  * <p>
  * Asynchronous only: the gateway never blocks on Redis.
  */
@@ -56,9 +65,34 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 
 	private static final String REPLACE = text(REPLACE_SCRIPT);
 
+	/** How many keys' last written states are remembered; Caffeine keeps the frequently used ones. */
+	static final int REMEMBERED = 10_000;
+
 	private final EvalShaRedisApi<Object> redis;
 
 	private final ExpirationAfterWriteStrategy expiration;
+
+	// The state last written at a key by this instance, until the key would expire in Redis: the first guess of a
+	// command that writes it. Forgotten when a swap from it fails, so a guess is what this instance saw last.
+	private final Cache<String, Written> written = LocalCaches.newBuilder()
+		.maximumSize(REMEMBERED)
+		.expireAfter(new Expiry<String, Written>() {
+			@Override
+			public long expireAfterCreate(String key, Written value, long currentTime) {
+				return value.ttlNanos();
+			}
+
+			@Override
+			public long expireAfterUpdate(String key, Written value, long currentTime, long currentDuration) {
+				return value.ttlNanos();
+			}
+
+			@Override
+			public long expireAfterRead(String key, Written value, long currentTime, long currentDuration) {
+				return currentDuration;
+			}
+		})
+		.build();
 
 	/**
 	 * @param redis the bucket connection's commands, scripts by SHA
@@ -80,7 +114,8 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 	public <T> CompletableFuture<CommandResult<T>> executeAsync(String key, Request<T> request) {
 		Swap swap = beginAsyncCompareAndSwapOperation(key);
 		if (createsItsBucket(request.getCommand())) {
-			swap.assumeAbsent();
+			Written last = this.written.getIfPresent(key);
+			swap.guess((last != null) ? Optional.of(last.state()) : Optional.empty());
 		}
 		return attempt(request, swap);
 	}
@@ -91,7 +126,7 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 			MutableBucketEntry entry = new MutableBucketEntry(original);
 			CommandResult<T> result = request.getCommand().execute(entry, getClientSideTime());
 			if (!entry.isStateModified()) {
-				// Only what Redis sent answers a command that writes nothing; an assumed absence is no answer.
+				// Only what Redis sent answers a command that writes nothing; a guess is no answer.
 				return swap.guessed() ? attempt(request, swap) : CompletableFuture.completedFuture(result);
 			}
 			byte[] updated = entry.getStateBytes(request.getBackwardCompatibilityVersion());
@@ -141,8 +176,14 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 		throw blocking();
 	}
 
+	/** Forgets the state this instance wrote at {@code key}, e.g. because the key is being deleted. */
+	void forget(String key) {
+		this.written.invalidate(key);
+	}
+
 	@Override
 	protected CompletableFuture<Void> removeAsync(String key) {
+		forget(key);
 		return this.redis.delete(key).toCompletableFuture().thenApply(deleted -> null);
 	}
 
@@ -172,9 +213,13 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 		}
 	}
 
+	/** A state this instance wrote, and how long Redis keeps it unless it is replaced. */
+	private record Written(byte[] state, long ttlNanos) {
+	}
+
 	/**
 	 * One command's compare-and-swap at one key, over its tries, one after another. It remembers what Redis
-	 * answered a failed swap, or the absence assumed before the first try, and hands that to the next read.
+	 * answered a failed swap, or the state guessed before the first try, and hands that to the next read.
 	 */
 	private final class Swap implements AsyncCompareAndSwapOperation {
 
@@ -189,12 +234,13 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 			this.keys = new Object[] { key };
 		}
 
-		void assumeAbsent() {
-			this.known = Optional.empty();
+		/** Hands {@code state} (empty: no bucket) to the first read instead of asking Redis. */
+		void guess(Optional<byte[]> state) {
+			this.known = state;
 			this.guessed = true;
 		}
 
-		/** Whether the state last handed out was assumed rather than sent by Redis. */
+		/** Whether the state last handed out was guessed rather than sent by Redis. */
 		boolean guessed() {
 			return this.guessed;
 		}
@@ -222,10 +268,13 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 					: redis.<List<Object>>eval(REPLACE, ScriptOutputType.MULTI, this.keys,
 							new byte[][] { originalData, newData, ttl })
 						.toCompletableFuture();
+			String key = (String) this.keys[0];
 			return reply.thenApply(values -> {
 				if (((Long) values.get(0)) == 1L) {
+					RedisCasProxyManager.this.written.put(key, new Written(newData, Math.max(0, ttlMillis) * 1_000_000L));
 					return true;
 				}
+				RedisCasProxyManager.this.forget(key);
 				this.known = Optional.ofNullable((values.size() > 1) ? (byte[]) values.get(1) : null);
 				this.guessed = false;
 				return false;

@@ -119,15 +119,61 @@ class RedisBucketsIT {
 	}
 
 	@Test
-	void aSendToAKnownKeyIsTwoScriptCallsAndNoReadOfItsOwn() {
+	void aSendToAKeyThisInstanceWroteLastIsOneScriptCall() {
+		assertAdmitted(this.first, 9);
+
+		Map<String, Long> calls = counted(() -> assertAdmitted(this.first, 8));
+
+		System.out.println("Redis commands for a send to a key this instance wrote last: " + calls);
+		// The replace script swaps from the state this instance wrote: its GET compares, its SET writes.
+		assertThat(calls).isEqualTo(Map.of("evalsha", 1L, "get", 1L, "set", 1L));
+	}
+
+	@Test
+	void aSendToAKeyAnotherInstanceWroteIsTwoScriptCallsAndNoReadOfItsOwn() {
 		assertAdmitted(this.first, 9);
 
 		Map<String, Long> calls = counted(() -> assertAdmitted(this.second, 8));
 
-		System.out.println("Redis commands for a send to a known key: " + calls);
+		System.out.println("Redis commands for a send to a key another instance wrote: " + calls);
 		// The create script fails (SET NX, then GET of what it holds) and the replace script swaps (GET, SET):
 		// both GETs are the scripts' own, none is a round trip.
 		assertThat(calls).isEqualTo(Map.of("evalsha", 2L, "get", 2L, "set", 2L));
+	}
+
+	@Test
+	void aGuessAnotherInstanceOutdatedIsNotWrittenAndTheSendCountsFromWhatRedisHolds() {
+		assertAdmitted(this.first, 9);
+		assertAdmitted(this.second, 8);
+
+		Map<String, Long> calls = counted(() -> assertAdmitted(this.first, 7));
+
+		// The swap from the state the first wrote fails and answers what the second wrote; the next swap lands.
+		assertThat(calls).isEqualTo(Map.of("evalsha", 2L, "get", 2L, "set", 1L));
+		assertAdmitted(this.second, 6);
+		assertAdmitted(this.first, 5);
+	}
+
+	@Test
+	void aGuessAtAKeyRedisNoLongerHoldsCreatesTheBucketAfresh() {
+		assertAdmitted(this.first, 9);
+		assertAdmitted(this.first, 8);
+		admin.sync().del(this.key);
+
+		Map<String, Long> calls = counted(() -> assertAdmitted(this.first, 9));
+
+		// The swap finds no bucket; the create script makes a full one and takes its token.
+		assertThat(calls).isEqualTo(Map.of("evalsha", 2L, "get", 1L, "set", 1L));
+	}
+
+	@Test
+	void aClearedKeyIsCreatedAfreshWithNoGuess() {
+		assertAdmitted(this.first, 9);
+
+		assertThat(this.first.clear(this.key).block(TIMEOUT)).isTrue();
+		Map<String, Long> calls = counted(() -> assertAdmitted(this.first, 9));
+
+		assertThat(calls).isEqualTo(Map.of("evalsha", 1L, "set", 1L));
 	}
 
 	@RepeatedTest(5)
