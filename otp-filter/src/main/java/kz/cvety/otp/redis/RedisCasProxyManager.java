@@ -35,12 +35,13 @@ import kz.cvety.otp.support.LocalCaches;
 
 /**
  * bucket4j's compare-and-swap proxy manager on Redis that skips the read where it can. A command that would
- * create its bucket first guesses what Redis holds: the state this instance last wrote at the key, while Redis
- * should still hold it, else none. So a new key costs one script call (a create), and so does a key this
- * instance wrote last (a swap from what it wrote): a phone resending, its number range, a busy client IP, the
- * fleet's budget on one instance. A compare-and-swap that fails answers with the state Redis holds, which the
- * next try starts from instead of a {@code GET}; a key another instance wrote since costs two calls, as a read
- * and a swap did.
+ * create its bucket first guesses what Redis holds: the state this instance last swapped in at the key, while
+ * Redis should still hold it, else none. So a new key costs one script call (a create), and so does a key this
+ * instance swapped last (a swap from what it wrote): a number range, a busy client IP, the fleet's budget, a
+ * phone from its third code on. A compare-and-swap that fails answers with the state Redis holds, which the next
+ * try starts from instead of a {@code GET}; a key another instance wrote since costs two calls, as a read and a
+ * swap did. Only swapped states are remembered, not created ones: most keys created are a new phone's, which
+ * this instance seldom writes again, and remembering each would cost every send a cache write and an eviction.
  * <p>
  * No limit admits more for it: every write is a script that compares with what Redis holds at that moment
  * (creation only where there is no key, replacement only of the very state the command ran on), so a command
@@ -72,8 +73,8 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 
 	private final ExpirationAfterWriteStrategy expiration;
 
-	// The state last written at a key by this instance, until the key would expire in Redis: the first guess of a
-	// command that writes it. Forgotten when a swap from it fails, so a guess is what this instance saw last.
+	// The state last swapped in at a key by this instance, until the key would expire in Redis: the first guess of
+	// a command that writes it. Forgotten when a swap from it fails, so a guess is what this instance saw last.
 	private final Cache<String, Written> written = LocalCaches.newBuilder()
 		.maximumSize(REMEMBERED)
 		.expireAfter(new Expiry<String, Written>() {
@@ -271,7 +272,9 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 			String key = (String) this.keys[0];
 			return reply.thenApply(values -> {
 				if (((Long) values.get(0)) == 1L) {
-					RedisCasProxyManager.this.written.put(key, new Written(newData, Math.max(0, ttlMillis) * 1_000_000L));
+					if (originalData != null) {
+						RedisCasProxyManager.this.written.put(key, new Written(newData, Math.max(0, ttlMillis) * 1_000_000L));
+					}
 					return true;
 				}
 				RedisCasProxyManager.this.forget(key);
