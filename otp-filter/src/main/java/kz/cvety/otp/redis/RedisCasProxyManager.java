@@ -66,8 +66,8 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 
 	private static final String REPLACE = text(REPLACE_SCRIPT);
 
-	/** How many keys' last written states are remembered; Caffeine keeps the frequently used ones. */
-	static final int REMEMBERED = 10_000;
+	/** How many keys' swapped-in states are remembered at most; Caffeine keeps the frequently used ones. */
+	private static final int REMEMBERED = 10_000;
 
 	private final EvalShaRedisApi<Object> redis;
 
@@ -177,7 +177,7 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 		throw blocking();
 	}
 
-	/** Forgets the state this instance wrote at {@code key}, e.g. because the key is being deleted. */
+	/** Forgets the state this instance swapped in at {@code key}, e.g. because the key is being deleted. */
 	void forget(String key) {
 		this.written.invalidate(key);
 	}
@@ -214,7 +214,7 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 		}
 	}
 
-	/** A state this instance wrote, and how long Redis keeps it unless it is replaced. */
+	/** A state this instance swapped in, and how long Redis keeps it unless it is replaced. */
 	private record Written(byte[] state, long ttlNanos) {
 	}
 
@@ -273,7 +273,8 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 			return reply.thenApply(values -> {
 				if (((Long) values.get(0)) == 1L) {
 					if (originalData != null) {
-						RedisCasProxyManager.this.written.put(key, new Written(newData, Math.max(0, ttlMillis) * 1_000_000L));
+						long ttlNanos = Math.max(0, ttlMillis) * 1_000_000L;
+						RedisCasProxyManager.this.written.put(key, new Written(newData, ttlNanos));
 					}
 					return true;
 				}
