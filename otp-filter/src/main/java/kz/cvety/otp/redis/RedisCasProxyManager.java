@@ -39,9 +39,10 @@ import kz.cvety.otp.support.LocalCaches;
  * Redis should still hold it, else none. So a new key costs one script call (a create), and so does a key this
  * instance swapped last (a swap from what it wrote): a number range, a busy client IP, the fleet's budget, a
  * phone from its third code on. A compare-and-swap that fails answers with the state Redis holds, which the next
- * try starts from instead of a {@code GET}; a key another instance wrote since costs two calls, as a read and a
- * swap did. Only swapped states are remembered, not created ones: most keys created are a new phone's, which
- * this instance seldom writes again, and remembering each would cost every send a cache write and an eviction.
+ * try starts from instead of a {@code GET}; any other key Redis holds (another instance wrote it since, or this
+ * instance only created it) costs two calls, as a read and a swap did. Only swapped states are remembered, not
+ * created ones: most keys created are a new phone's, which this instance seldom writes again, and remembering
+ * each would cost every send a cache write and an eviction.
  * <p>
  * No limit admits more for it: every write is a script that compares with what Redis holds at that moment
  * (creation only where there is no key, replacement only of the very state the command ran on), so a command
