@@ -172,9 +172,9 @@ class HotKeySyncIT {
 			assertThat(take(this.first, hot, this.key, tokens)).isEqualTo(tokens);
 			Map<String, Long> hotCalls = BucketRateLimiterIT.calls(commands);
 
-			System.out.println("Redis commands for " + tokens + " tokens of a known key: bound 0 " + exactCalls
+			System.out.println("Redis commands for " + tokens + " tokens of a key swapped last: bound 0 " + exactCalls
 					+ ", bound " + BOUND + " " + hotCalls);
-			// A key this instance wrote last is one swap from what it wrote, a script call with a GET inside; no GET
+			// A key this instance swapped last is one swap from what it wrote, a script call with a GET inside; no GET
 			// of its own.
 			assertThat(exactCalls).containsEntry("evalsha", 1L * tokens).containsEntry("get", 1L * tokens);
 			// The local copy takes BOUND tokens; the next token goes to Redis with them.
