@@ -13,7 +13,8 @@ import reactor.netty.http.server.ConnectionInformation;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+
+import kz.cvety.otp.support.NativeRequests;
 
 /**
  * What the per-IP limits key on: the connection's peer, or the {@code X-Forwarded-For} entry the outermost of
@@ -90,15 +91,8 @@ public final class ClientIpResolver {
 	 * the request's remote address from client-written headers) cannot change it.
 	 */
 	static @Nullable InetAddress connectionPeer(ServerHttpRequest request) {
-		Object nativeRequest;
-		try {
-			nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
-		}
-		catch (IllegalArgumentException | IllegalStateException ex) {
-			nativeRequest = null;
-		}
 		// Another server, or a request built in a test, has no Reactor Netty connection to ask.
-		SocketAddress peer = (nativeRequest instanceof ConnectionInformation connection)
+		SocketAddress peer = (NativeRequests.of(request) instanceof ConnectionInformation connection)
 				? connection.connectionRemoteAddress() : request.getRemoteAddress();
 		return (peer instanceof InetSocketAddress socket) ? socket.getAddress() : null;
 	}

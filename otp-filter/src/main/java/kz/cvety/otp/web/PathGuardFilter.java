@@ -17,13 +17,13 @@ import reactor.netty.http.server.HttpServerRequest;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
+import kz.cvety.otp.support.NativeRequests;
 
 /**
  * Makes sure no spelling of an OTP path slips past the admission filter to the backend (whose own OTP
@@ -76,14 +76,7 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 
 	/** The request target as the client sent it, where the server keeps it (Reactor Netty does); else null. */
 	static @Nullable String rawTarget(ServerHttpRequest request) {
-		Object nativeRequest;
-		try {
-			nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
-		}
-		catch (IllegalArgumentException ex) {
-			return null;
-		}
-		return (nativeRequest instanceof HttpServerRequest netty) ? netty.uri() : null;
+		return (NativeRequests.of(request) instanceof HttpServerRequest netty) ? netty.uri() : null;
 	}
 
 	/**

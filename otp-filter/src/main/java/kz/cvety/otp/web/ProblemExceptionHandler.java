@@ -23,7 +23,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ResponseStatusException;
@@ -34,6 +33,7 @@ import org.springframework.web.server.WebExceptionHandler;
 
 import kz.cvety.otp.problem.ProblemCode;
 import kz.cvety.otp.problem.ProblemException;
+import kz.cvety.otp.support.NativeRequests;
 
 /**
  * Turns every error that reaches the edge into an RFC 9457 problem, so clients never see an HTML page or a
@@ -158,15 +158,7 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 
 	/** Whether the request came on a Reactor Netty connection that has closed since. */
 	static boolean clientGone(ServerHttpRequest request) {
-		Object connection;
-		try {
-			connection = ServerHttpRequestDecorator.getNativeRequest(request);
-		}
-		catch (IllegalArgumentException ex) {
-			// A request of no server this handler knows: its connection cannot be asked.
-			return false;
-		}
-		return connection instanceof Connection open && !open.channel().isActive();
+		return NativeRequests.of(request) instanceof Connection open && !open.channel().isActive();
 	}
 
 	private static String describe(ServerWebExchange exchange) {
