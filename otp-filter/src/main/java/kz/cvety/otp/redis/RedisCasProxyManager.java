@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -78,22 +79,7 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 	// a command that writes it. Forgotten when a swap from it fails, so a guess is what this instance saw last.
 	private final Cache<String, Written> written = LocalCaches.newBuilder()
 		.maximumSize(REMEMBERED)
-		.expireAfter(new Expiry<String, Written>() {
-			@Override
-			public long expireAfterCreate(String key, Written value, long currentTime) {
-				return value.ttlNanos();
-			}
-
-			@Override
-			public long expireAfterUpdate(String key, Written value, long currentTime, long currentDuration) {
-				return value.ttlNanos();
-			}
-
-			@Override
-			public long expireAfterRead(String key, Written value, long currentTime, long currentDuration) {
-				return currentDuration;
-			}
-		})
+		.expireAfter(Expiry.writing((String key, Written value) -> Duration.ofNanos(value.ttlNanos())))
 		.build();
 
 	/**
