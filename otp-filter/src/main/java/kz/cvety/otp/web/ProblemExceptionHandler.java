@@ -63,14 +63,20 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
-		if (ex instanceof AbortedException || clientGone(exchange.getRequest())) {
-			// The client went away; there is nobody to answer, and nothing went wrong at the edge. An admitted OTP
-			// request runs to its end after its client left, and its answer then finds the connection closed: Netty
-			// fails that write with an IllegalStateException, not an AbortedException.
+		boolean gone = ex instanceof AbortedException || clientGone(exchange.getRequest());
+		if (gone && (ex instanceof AbortedException || ex instanceof IllegalStateException)) {
+			// The client went away, and the failure is the answer's write: nobody to answer, nothing wrong at the
+			// edge. An admitted OTP request runs to its end after its client left, and its answer then finds the
+			// connection closed: Netty fails that write with an IllegalStateException, not an AbortedException.
 			logger.debug("Client closed the connection during " + describe(exchange) + ": " + ex);
 			return Mono.empty();
 		}
+		// Logs what the edge did not expect, whether or not anyone is left to answer.
 		ProblemException problem = toProblem(exchange, ex);
+		if (gone) {
+			logger.debug("Client closed the connection during " + describe(exchange) + "; not answered: " + problem);
+			return Mono.empty();
+		}
 		return ProblemWriter.write(exchange, problem);
 	}
 

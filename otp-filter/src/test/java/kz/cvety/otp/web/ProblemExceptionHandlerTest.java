@@ -4,9 +4,12 @@ import java.time.Duration;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.netty.Connection;
 import reactor.test.StepVerifier;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.codec.ServerCodecConfigurer;
@@ -21,6 +24,7 @@ import kz.cvety.otp.testing.NativeServerRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the edge answers for an error it did not expect, with the client still there and after it has gone. */
+@ExtendWith(OutputCaptureExtension.class)
 class ProblemExceptionHandlerTest {
 
 	private final ProblemExceptionHandler handler = new ProblemExceptionHandler(Duration.ofSeconds(10));
@@ -51,6 +55,32 @@ class ProblemExceptionHandlerTest {
 
 		assertThat(exchange.getResponse().getStatusCode()).as("nothing answered, no 500 recorded").isNull();
 		assertThat(exchange.getResponse().isCommitted()).isFalse();
+	}
+
+	@Test
+	void aFailureOfTheEdgeItselfIsLoggedEvenWhenTheClientHasGone(CapturedOutput output) {
+		EmbeddedChannel channel = new EmbeddedChannel();
+		ServerWebExchange exchange = exchangeOn(Connection.from(channel));
+		channel.close();
+
+		StepVerifier.create(this.handler.handle(exchange, new NullPointerException("a bug of the edge's own")))
+			.verifyComplete();
+
+		assertThat(exchange.getResponse().isCommitted()).as("nobody to answer").isFalse();
+		assertThat(output).contains("ERROR").contains("Unexpected error for").contains("a bug of the edge's own");
+	}
+
+	@Test
+	void aWriteToTheClosedConnectionIsNoErrorOfTheEdge(CapturedOutput output) {
+		EmbeddedChannel channel = new EmbeddedChannel();
+		ServerWebExchange exchange = exchangeOn(Connection.from(channel));
+		channel.close();
+
+		StepVerifier.create(this.handler.handle(exchange,
+				new IllegalStateException("channel not registered to an event loop")))
+			.verifyComplete();
+
+		assertThat(output).doesNotContain("ERROR").doesNotContain("WARN");
 	}
 
 	@Test
