@@ -88,11 +88,7 @@ public final class LettuceBuckets implements AutoCloseable {
 
 	/** Deletes {@code key} on the bucket connection; emits whether Redis held it. */
 	public Mono<Boolean> delete(String key) {
-		return this.connected.flatMap(connection -> {
-			connection.manager().forget(key);
-			return Mono.fromCompletionStage(connection.api().delete(key));
-		})
-			.map(deleted -> ((Long) deleted) > 0);
+		return this.connected.flatMap(connection -> Mono.fromCompletionStage(connection.manager().delete(key)));
 	}
 
 	private static List<Long> integers(List<Object> values) {

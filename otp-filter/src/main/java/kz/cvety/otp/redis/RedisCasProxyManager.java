@@ -41,7 +41,7 @@ import kz.cvety.otp.support.LocalCaches;
  * instance swapped last (a swap from what it wrote): a number range, a busy client IP, the fleet's budget, a
  * phone from its third code on. A compare-and-swap that fails answers with the state Redis holds, which the next
  * try starts from instead of a {@code GET}; any other key Redis holds (another instance wrote it since, or this
- * instance only created it) costs two calls, as a read and a swap did. Only swapped states are remembered, not
+ * instance only created it) costs two calls, a create or swap that fails and a swap that lands. Only swapped states are remembered, not
  * created ones: most keys created are a new phone's, which this instance seldom writes again, and remembering
  * each would cost every send a cache write and an eviction.
  * <p>
@@ -51,8 +51,8 @@ import kz.cvety.otp.support.LocalCaches;
  * after Redis accepted its swap or, for a command that writes nothing, when it was computed from what Redis
  * sent. An expired key is "no state" again, to a read and to the scripts alike. The stored value is bucket4j's
  * serialized state, as its Lettuce proxy manager stores it, under the same key. A guess is only ever the first
- * try's starting point, never an answer: the states remembered are bounded in number and forgotten when their
- * key would expire in Redis.
+ * try's starting point, never an answer: the states remembered are bounded in number and forgotten about when
+ * their key would expire in Redis (the clock starts when the reply is handled, one round trip late).
  * <p>
  * Asynchronous only: the gateway never blocks on Redis.
  */
@@ -75,8 +75,9 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 
 	private final ExpirationAfterWriteStrategy expiration;
 
-	// The state last swapped in at a key by this instance, until the key would expire in Redis: the first guess of
-	// a command that writes it. Forgotten when a swap from it fails, so a guess is what this instance saw last.
+	// The state last swapped in at a key by this instance, until about when the key would expire in Redis: the
+	// first guess of a command that writes it. Forgotten when a swap from it fails, so no guess is a state Redis has
+	// already shown to be outdated.
 	private final Cache<String, Written> written = LocalCaches.newBuilder()
 		.maximumSize(REMEMBERED)
 		.expireAfter(Expiry.writing((String key, Written value) -> Duration.ofNanos(value.ttlNanos())))
@@ -164,15 +165,15 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 		throw blocking();
 	}
 
-	/** Forgets the state this instance swapped in at {@code key}, e.g. because the key is being deleted. */
-	void forget(String key) {
+	/** Deletes {@code key}, first forgetting the state this instance swapped in there; answers whether Redis held it. */
+	CompletableFuture<Boolean> delete(String key) {
 		this.written.invalidate(key);
+		return this.redis.delete(key).toCompletableFuture().thenApply(deleted -> deleted > 0);
 	}
 
 	@Override
 	protected CompletableFuture<Void> removeAsync(String key) {
-		forget(key);
-		return this.redis.delete(key).toCompletableFuture().thenApply(deleted -> null);
+		return delete(key).thenApply(deleted -> null);
 	}
 
 	@Override
@@ -260,12 +261,11 @@ final class RedisCasProxyManager extends AbstractCompareAndSwapBasedProxyManager
 			return reply.thenApply(values -> {
 				if (((Long) values.get(0)) == 1L) {
 					if (originalData != null) {
-						long ttlNanos = Math.max(0, ttlMillis) * 1_000_000L;
-						RedisCasProxyManager.this.written.put(key, new Written(newData, ttlNanos));
+						RedisCasProxyManager.this.written.put(key, new Written(newData, ttlMillis * 1_000_000L));
 					}
 					return true;
 				}
-				RedisCasProxyManager.this.forget(key);
+				RedisCasProxyManager.this.written.invalidate(key);
 				this.known = Optional.ofNullable((values.size() > 1) ? (byte[]) values.get(1) : null);
 				this.guessed = false;
 				return false;

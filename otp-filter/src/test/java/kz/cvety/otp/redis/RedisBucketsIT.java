@@ -181,6 +181,21 @@ class RedisBucketsIT {
 		assertThat(calls).isEqualTo(Map.of("evalsha", 1L, "set", 1L));
 	}
 
+	@Test
+	void aRefusalOnAGuessIsNoAnswerTheSendIsDecidedOnWhatRedisHolds() {
+		for (int remaining = 9; remaining >= 0; remaining--) {
+			assertAdmitted(this.first, remaining);
+		}
+		// Support clears the key through the other instance: the first still remembers an empty bucket.
+		assertThat(this.second.clear(this.key).block(TIMEOUT)).isTrue();
+
+		Map<String, Long> calls = counted(() -> assertAdmitted(this.first, 9));
+
+		// The empty bucket guessed refuses without writing, so Redis is read (GET) and the create script makes a
+		// full bucket and takes its token.
+		assertThat(calls).isEqualTo(Map.of("evalsha", 1L, "get", 1L, "set", 1L));
+	}
+
 	@RepeatedTest(5)
 	void twoInstancesRacingForANewKeyAdmitExactlyTheLimit() {
 		Mono<Long> fromFirst = admitted(this.first, 50).subscribeOn(Schedulers.parallel());
