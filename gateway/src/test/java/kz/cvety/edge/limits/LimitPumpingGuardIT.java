@@ -84,6 +84,44 @@ class LimitPumpingGuardIT {
 	}
 
 	@Test
+	void aConcurrentRingIsStoppedAtExactlyMinSendsCodes() {
+		try (GatewayInstance gateway = start(Map.of("cvety.otp.pumping.min-sends", "10"))) {
+			// A ring fires at a whole range at once: every send is admitted and counted by one script, so the tenth
+			// count blocks the range and no send after it gets a code, however many were in flight.
+			List<Answer> ring = OtpApi.concurrently(40,
+					i -> OtpApi.requestOtpAsync(gateway.url(), String.format("+7705333%04d", i), client(i)));
+
+			assertThat(ring).filteredOn(answer -> answer.status() == 200).hasSize(10);
+			assertThat(ring).filteredOn(answer -> answer.status() != 200)
+				.hasSize(30)
+				.allSatisfy(answer -> assertThatProblem(answer).isRateLimitedBy("pumping-guard"));
+			assertThat(sms.messages()).filteredOn(message -> message.phone().startsWith("+7705333")).hasSize(10);
+		}
+	}
+
+	@Test
+	void aCodeALaterLimitRefusesIsTakenBackFromTheCount() {
+		try (GatewayInstance gateway = start(Map.of("cvety.otp.pumping.min-sends", "5", "cvety.otp.limits.send-per-ip",
+				"3/1m"))) {
+			Map<String, String> oneAddress = client(0);
+			for (int i = 0; i < 3; i++) {
+				assertThat(requestOtp(gateway.url(), String.format("+7707333%04d", i), oneAddress).status()).isEqualTo(200);
+			}
+			// Counted by the guard with the range, then refused by the address's limit: the count is taken back.
+			assertThatProblem(requestOtp(gateway.url(), "+77073330003", oneAddress)).isRateLimitedBy("send-per-ip");
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(sentCounted(gateway)).as("codes the range's count holds").isEqualTo(3));
+
+			// So the range trips at its fifth code sent, not at its fifth code asked for.
+			List<Answer> more = walk(gateway, "+7707333%04d", 10, 3);
+			assertThat(more.subList(0, 2)).allSatisfy(answer -> assertThat(answer.status()).as(answer.toString()).isEqualTo(200));
+			assertThatProblem(more.get(2)).isRateLimitedBy("pumping-guard");
+			assertThat(sms.messages()).filteredOn(message -> message.phone().startsWith("+7707333")).hasSize(5);
+		}
+	}
+
+	@Test
 	void aRangeWhoseCustomersVerifyIsNeverBlocked() {
 		try (GatewayInstance gateway = start(Map.of("cvety.otp.pumping.min-sends", "10"))) {
 			for (int i = 0; i < 40; i++) {
@@ -128,7 +166,7 @@ class LimitPumpingGuardIT {
 	@Test
 	void dryRunNeverRefusesButLogsAndCountsWhatItWouldRefuse(CapturedOutput output) {
 		try (GatewayInstance gateway = start(Map.of("cvety.otp.pumping.min-sends", "5", "cvety.otp.limits.dry-run", "true"))) {
-			List<Answer> ring = walk(gateway, "+7705444%04d", 0, 10);
+			List<Answer> ring = walkNotAllCounted(gateway, "+7705444%04d", 0, 10);
 
 			assertThat(ring).allSatisfy(answer -> assertThat(answer.status()).as(answer.toString()).isEqualTo(200));
 			assertThat(sms.messages()).filteredOn(message -> message.phone().startsWith("+7705444")).hasSize(10);
@@ -191,7 +229,7 @@ class LimitPumpingGuardIT {
 
 			writePumping("enabled: false");
 			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
-			assertThat(walkWithTheGuardOff(gateway, "+7708444%04d", 20, 2))
+			assertThat(walkNotAllCounted(gateway, "+7708444%04d", 20, 2))
 				.allSatisfy(answer -> assertThat(answer.status()).isEqualTo(200));
 		}
 	}
@@ -210,15 +248,18 @@ class LimitPumpingGuardIT {
 
 	/**
 	 * Sends a code to {@code count} numbers of {@code pattern} from {@code first}, each from another address, one
-	 * after another as a ring does: the guard counts a send once its answer is on its way, so each admitted send
-	 * waits until its count has changed the guard's keys before the next one goes.
+	 * after another as a ring does; the guard counts a send on admission, so each admitted send has changed the
+	 * guard's keys by the time its answer arrives.
 	 */
 	static List<Answer> walk(GatewayInstance gateway, String pattern, int first, int count) {
 		return walk(gateway, pattern, first, count, true);
 	}
 
-	/** As {@link #walk}, for a gateway whose guard counts nothing. */
-	static List<Answer> walkWithTheGuardOff(GatewayInstance gateway, String pattern, int first, int count) {
+	/**
+	 * As {@link #walk}, for sends the guard may not count: with the guard off, or in dry run, where a send to a
+	 * blocked scope is admitted but not counted, as it would not have been sent.
+	 */
+	static List<Answer> walkNotAllCounted(GatewayInstance gateway, String pattern, int first, int count) {
 		return walk(gateway, pattern, first, count, false);
 	}
 
@@ -230,13 +271,23 @@ class LimitPumpingGuardIT {
 			Answer answer = requestOtp(gateway.url(), String.format(pattern, i), client(i));
 			answers.add(answer);
 			if (counted && answer.status() == 200) {
-				Awaitility.await()
-					.atMost(Duration.ofSeconds(5))
-					.pollInterval(Duration.ofMillis(5))
-					.until(() -> !redis.dump(guardKeys).equals(before));
+				assertThat(redis.dump(guardKeys)).as("the guard's keys once %s is answered", answer).isNotEqualTo(before);
 			}
 		}
 		return answers;
+	}
+
+	/** The codes counted as sent in the gateway's range scopes, all steps of the window together. */
+	static long sentCounted(GatewayInstance gateway) {
+		long sent = 0;
+		for (String fields : redis.dump(gateway.keyPrefix() + "pump:range:").values()) {
+			for (String line : fields.split("\n")) {
+				if (line.startsWith("s")) {
+					sent += Long.parseLong(line.substring(line.indexOf('=') + 1));
+				}
+			}
+		}
+		return sent;
 	}
 
 	static Map<String, String> client(int n) {

@@ -31,19 +31,21 @@ import kz.cvety.otp.support.OtpObservations;
  * Admits or refuses OTP requests before the handler runs. Sends need a token of every send limit (per phone,
  * per number range, per IP, global); verifications need one of the code's attempts and then a token of each
  * failed-verification budget (per phone, per IP), given back unless the code turns out wrong. The pumping guard
- * refuses sends to a number range or region that converts too few codes; settled sends and verifications are
- * counted for it.
+ * refuses sends to a number range or region that converts too few codes; it counts a send on admission, taken
+ * back if its code does not go out, and a verification once settled.
  * <p>
- * A send asks its limits in three phases: the phone's bucket with the guard's check; once it admits, its range's;
- * once that admits, the client IP's and the fleet's at once. Only a send its own phone admits touches the range,
- * and only one its phone and range admit touches the wide buckets many customers share, so a burst for one phone
- * takes none of its range's tokens and one for one range none of its carriers' or the fleet's. A burst for one
- * phone gets exactly the phone's limit: no request holds a token of the phone while its range refuses it, which,
- * asked together, refused a concurrent request at the phone's last token. The answer is the one asking the limits
- * narrow to wide gives: the first refusal in that order answers, later limits are neither reported nor counted,
- * and every token the request took is given back. A token of the IP's or the fleet's bucket is held only while a
- * refusal by the other is settled; that can refuse a concurrent request at that bucket's last token, never admit
- * one more than a limit allows.
+ * A send asks its limits in three phases: the phone's bucket; once it admits, its range's with the pumping guard,
+ * which admits and counts the code at once; once both admit, the client IP's and the fleet's at once. Only a send
+ * its own phone admits touches the range and the guard, and only one its phone, range and guard admit touches the
+ * wide buckets many customers share, so a burst for one phone takes none of its range's tokens and counts nothing
+ * for the guard, and one for one range takes none of its carriers' or the fleet's tokens. A burst for one phone
+ * gets exactly the phone's limit: no request holds a token of the phone while its range refuses it, which, asked
+ * together, refused a concurrent request at the phone's last token. The answer is the one asking the limits
+ * narrow to wide gives, the guard answering before the range: the first refusal in that order answers, later
+ * limits are neither reported nor counted, every token the request took is given back, and the guard's count is
+ * taken back, as it is for a code the SMS provider refused. A token of the IP's or the fleet's bucket is held
+ * only while a refusal by the other is settled; that can refuse a concurrent request at that bucket's last token,
+ * never admit one more than a limit allows.
  */
 public final class OtpAdmission {
 
@@ -51,6 +53,9 @@ public final class OtpAdmission {
 
 	/** Limit name of the per-code attempt cap in {@code RateLimit-*} headers. */
 	public static final String MAX_ATTEMPTS = "max-attempts";
+
+	/** The send phase the pumping guard is asked in: its range's. */
+	private static final int GUARD_PHASE = 1;
 
 	/** Stands for a step whose bucket gave no decision, so nothing of it is given back. */
 	private static final RateLimitDecision NOT_TAKEN = new RateLimitDecision("none", false, 0, 0, Duration.ZERO,
@@ -86,7 +91,8 @@ public final class OtpAdmission {
 	/**
 	 * @param pumpingGuard the pumping guard, or null for none
 	 * @param observations observes each admission (a span around its Redis steps when the application traces)
-	 * @param detached counts the pumping guard's counts, made after the answer, for shutdown to wait for
+	 * @param detached counts the pumping guard's work made after the answer (a count taken back, a verified code),
+	 * for shutdown to wait for
 	 */
 	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener,
 			@Nullable PumpingGuard pumpingGuard, OtpObservations observations, DetachedWork detached) {
@@ -127,14 +133,12 @@ public final class OtpAdmission {
 		List<PumpingPolicy.Target> targets = pumpingTargets(policies, pumping, phone);
 		Admitting admitting = new Admitting(policies, "send", phone, OtpAdmission::rateLimited);
 		PumpingGuard guard = this.pumpingGuard;
-		Function<RedisGuard.Phase, Mono<Checked>> check = (guard == null || targets.isEmpty()) ? null
-				: steps -> guard.check(targets, steps)
-					.map(blocked -> new Checked(blocked, null))
-					.defaultIfEmpty(Checked.CLEAR)
-					.onErrorResume(ex -> Mono.just(new Checked(null, ex)));
+		Function<RedisGuard.Phase, Mono<PumpingGuard.Admitted>> check = (guard == null || targets.isEmpty()) ? null
+				: steps -> guard.admit(pumping, targets, steps, policies.prefixSuffixDigits(), policies.dryRun());
 		return consume(admitting, phases, 0, check, pumping)
+			.doOnError(ex -> uncount(admitting.counted))
 			.map(decisions -> new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions),
-					() -> countSent(policies, pumping, targets)));
+					() -> uncount(admitting.counted)));
 	}
 
 	private List<PumpingPolicy.Target> pumpingTargets(OtpLimits policies, PumpingPolicy pumping, String phone) {
@@ -165,13 +169,14 @@ public final class OtpAdmission {
 			.build();
 	}
 
-	/** Counts a sent code for the guard once the answer is out: a lost count only ever admits more. */
-	private void countSent(OtpLimits policies, PumpingPolicy pumping, List<PumpingPolicy.Target> targets) {
+	/**
+	 * Takes back the guard's count of a code that did not go out, without waiting for it: a count not taken back
+	 * only ever makes the guard stricter.
+	 */
+	private void uncount(List<PumpingGuard.Counted> counted) {
 		PumpingGuard guard = this.pumpingGuard;
-		if (guard != null && !targets.isEmpty()) {
-			this.detached.counted(guard.sent(pumping, targets, policies.prefixSuffixDigits(), policies.dryRun()))
-				.onErrorResume(ex -> Mono.empty())
-				.subscribe();
+		if (guard != null && !counted.isEmpty()) {
+			this.detached.counted(guard.uncount(counted)).onErrorResume(ex -> Mono.empty()).subscribe();
 		}
 	}
 
@@ -332,29 +337,30 @@ public final class OtpAdmission {
 	}
 
 	/**
-	 * Asks phase {@code index} and, while every limit admits, the phases after it; the first phase together with
-	 * the pumping guard's {@code check}, if any. Each phase is one phase of the Redis guard: its buckets (and the
-	 * check) share one deadline, one circuit-breaker call and one hop off the Redis I/O thread.
+	 * Asks phase {@code index} and, while every limit admits, the phases after it; the {@link #GUARD_PHASE} together
+	 * with the pumping guard's {@code check}, if any. Each phase is one phase of the Redis guard: its buckets (and
+	 * the check) share one deadline, one circuit-breaker call and one hop off the Redis I/O thread.
 	 */
 	private Mono<List<RateLimitDecision>> consume(Admitting admitting, List<List<Step>> phases, int index,
-			@Nullable Function<RedisGuard.Phase, Mono<Checked>> check, PumpingPolicy pumping) {
+			@Nullable Function<RedisGuard.Phase, Mono<PumpingGuard.Admitted>> check, PumpingPolicy pumping) {
 		if (index == phases.size()) {
 			return Mono.just(List.copyOf(admitting.decisions));
 		}
 		List<Step> phase = phases.get(index);
-		Mono<Void> decided = (check == null)
+		Mono<Void> decided = (check == null || index != GUARD_PHASE)
 				? this.limiter.phase(steps -> askAll(phase, steps)).flatMap(answers -> decide(admitting, phase, answers))
 				: this.limiter.phase(steps -> Mono.zip(check.apply(steps), askAll(phase, steps)))
 					.flatMap(both -> decideWithGuard(admitting, pumping, both.getT1(), phase, both.getT2()));
-		return decided.then(Mono.defer(() -> consume(admitting, phases, index + 1, null, pumping)));
+		return decided.then(Mono.defer(() -> consume(admitting, phases, index + 1, check, pumping)));
 	}
 
 	/**
-	 * The guard answers before any limit, as if asked first: a blocked scope refuses with no token decided (every
-	 * token taken is given back), a failed check fails the request.
+	 * The guard answers before the phase's limit, as if asked first: a blocked scope refuses with no token of the
+	 * phase decided (every token taken is given back), a failed check fails the request.
 	 */
-	private Mono<Void> decideWithGuard(Admitting admitting, PumpingPolicy pumping, Checked check, List<Step> phase,
-			List<Asked> answers) {
+	private Mono<Void> decideWithGuard(Admitting admitting, PumpingPolicy pumping, PumpingGuard.Admitted check,
+			List<Step> phase, List<Asked> answers) {
+		admitting.counted = check.counted();
 		PumpingGuard.Blocked blocked = check.blocked();
 		Throwable failure = check.error();
 		ProblemException refusal = (blocked != null)
@@ -496,6 +502,9 @@ public final class OtpAdmission {
 		/** The decisions counted and reported: those up to the first refusal in order. */
 		final List<RateLimitDecision> decisions = new ArrayList<>(4);
 
+		/** The pumping guard's counts of this code, taken back if it does not go out. */
+		volatile List<PumpingGuard.Counted> counted = List.of();
+
 		Admitting(OtpLimits policies, String operation, String phone, Refusal refusal) {
 			this.policies = policies;
 			this.operation = operation;
@@ -515,13 +524,6 @@ public final class OtpAdmission {
 
 	/** A bucket's answer: its decision, or, when there is none, why. */
 	private record Asked(@Nullable RateLimitDecision decision, @Nullable Throwable error) {
-	}
-
-	/** The pumping guard's answer: the blocked scope (null: none), or why there is none. */
-	private record Checked(PumpingGuard.@Nullable Blocked blocked, @Nullable Throwable error) {
-
-		static final Checked CLEAR = new Checked(null, null);
-
 	}
 
 	/** The answer to a refusing decision, given the decisions taken so far and it. */

@@ -17,15 +17,16 @@ public final class SendAdmission {
 
 	private final Supplier<Mono<Void>> refund;
 
-	private final Runnable sent;
+	private final Runnable notSent;
 
 	/**
-	 * @param sent counts a code that may have reached the phone, for the pumping guard, without waiting for it
+	 * @param notSent takes back the pumping guard's count of a code that cannot have reached the phone, without
+	 * waiting for it
 	 */
-	SendAdmission(List<RateLimitDecision> decisions, Supplier<Mono<Void>> refund, Runnable sent) {
+	SendAdmission(List<RateLimitDecision> decisions, Supplier<Mono<Void>> refund, Runnable notSent) {
 		this.decisions = decisions;
 		this.refund = refund;
-		this.sent = sent;
+		this.notSent = notSent;
 	}
 
 	/** The decisions of every send limit, for the {@code RateLimit-*} headers. */
@@ -35,12 +36,13 @@ public final class SendAdmission {
 
 	/**
 	 * Gives back the tokens this send took when no SMS can have gone out ({@link SendOutcome#FAILED}); a send the
-	 * provider may have taken, or one that went out, keeps them spent, and counts as sent for the pumping guard.
-	 * A limit that refused in dry run took none.
+	 * provider may have taken, or one that went out, keeps them spent. Only such a send stays counted as sent for
+	 * the pumping guard, which counted it on admission: with no outcome (the request ended before its SMS) the count
+	 * is taken back too. A limit that refused in dry run took none.
 	 */
 	public Mono<Void> settle(@Nullable SendOutcome outcome) {
-		if (outcome == SendOutcome.SENT || outcome == SendOutcome.UNCONFIRMED) {
-			this.sent.run();
+		if (outcome != SendOutcome.SENT && outcome != SendOutcome.UNCONFIRMED) {
+			this.notSent.run();
 		}
 		return (outcome == SendOutcome.FAILED) ? Mono.defer(this.refund) : Mono.empty();
 	}

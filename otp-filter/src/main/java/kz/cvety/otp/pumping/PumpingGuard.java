@@ -1,10 +1,12 @@
 package kz.cvety.otp.pumping;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -18,21 +20,22 @@ import kz.cvety.otp.store.OtpStore;
 
 /**
  * The Redis side of the pumping guard: per scope, codes sent and verified over a sliding window, and a block once
- * a scope converts too few of them. A check is one script per scope, sent together; counting runs after the
- * answer, and only a send that makes its scope suspected costs a second script, the one that blocks it.
+ * a scope converts too few of them. A send is admitted and counted by one script per scope, sent together: a scope
+ * blocked refuses it, and the code that makes a scope suspected blocks it in the same script, so concurrent sends
+ * see each other's counts. A code that does not go out after all is taken back after the answer.
  */
 public final class PumpingGuard {
 
 	private static final Log logger = LogFactory.getLog(PumpingGuard.class);
 
-	/** Script resource of {@link #check}. */
-	public static final String CHECK_SCRIPT = "META-INF/scripts/pumping_check.lua";
+	/** Script resource of {@link #admit}. */
+	public static final String ADMIT_SCRIPT = "META-INF/scripts/pumping_admit.lua";
 
-	/** Script resource of the counting in {@link #sent} and {@link #verified}. */
+	/** Script resource of {@link #uncount}. */
+	public static final String UNCOUNT_SCRIPT = "META-INF/scripts/pumping_uncount.lua";
+
+	/** Script resource of the counting in {@link #verified}. */
 	public static final String COUNT_SCRIPT = "META-INF/scripts/pumping_count.lua";
-
-	/** Script resource of blocking a suspected scope. */
-	public static final String BLOCK_SCRIPT = "META-INF/scripts/pumping_block.lua";
 
 	private final ScriptRunner runner;
 
@@ -56,47 +59,73 @@ public final class PumpingGuard {
 		this.listener = listener;
 	}
 
-	/** The longest block among {@code targets}, or empty when none of them is blocked. */
-	public Mono<Blocked> check(List<Target> targets) {
-		return check(targets, this.guard::guard);
-	}
-
 	/**
-	 * The longest block among {@code targets}, or empty when none of them is blocked; each scope's script is a step
-	 * guarded by {@code steps}, e.g. a phase that asks rate limits at the same time.
+	 * Admits a code to a number of {@code targets} unless one of them is blocked, counting it in every scope that
+	 * admits it; each scope's script is a step guarded by {@code steps}, e.g. a phase that asks rate limits at the
+	 * same time. A scope the count makes suspected is blocked, and the listener told. Never fails: a scope whose
+	 * script failed is in the answer's error, and the scopes counted are in it whatever the others answered, for
+	 * {@link #uncount} once the code is known not to go out.
 	 */
-	public Mono<Blocked> check(List<Target> targets, RedisGuard.Steps steps) {
+	public Mono<Admitted> admit(PumpingPolicy policy, List<Target> targets, RedisGuard.Steps steps, int suffixDigits,
+			boolean dryRun) {
+		String stepMillis = Long.toString(policy.step().toMillis());
+		String windowSteps = Integer.toString(policy.steps());
+		String minSends = Integer.toString(policy.minSends());
+		String minConversion = Double.toString(policy.minConversion());
+		String blockMillis = Long.toString(policy.blockFor().toMillis());
 		return Flux.fromIterable(targets)
-			.flatMap(target -> run(steps, "pumping-check", this.scripts.check(), target, "")
-				.filter(result -> result.get(0) > 0)
-				.map(result -> new Blocked(target, Duration.ofMillis(result.get(0)))))
-			.reduce((a, b) -> (a.left().compareTo(b.left()) >= 0) ? a : b);
+			.flatMap(target -> run(steps, "pumping-admit", this.scripts.admit(), target, stepMillis, windowSteps, minSends,
+					minConversion, blockMillis, "")
+				.map(result -> {
+					if (result.get(0) > 0) {
+						return new Answer(new Blocked(target, Duration.ofMillis(result.get(0))), null, null);
+					}
+					if (result.get(2) == 1L) {
+						suspected(policy, target, result.get(3), result.get(4), suffixDigits, dryRun);
+					}
+					return new Answer(null, new Counted(target, result.get(1)), null);
+				})
+				.onErrorResume(ex -> Mono.just(new Answer(null, null, ex))))
+			.collectList()
+			.map(PumpingGuard::admitted);
 	}
 
-	/**
-	 * Counts a code sent to a number of {@code targets}, every scope in one phase; blocks each scope the count makes
-	 * suspected, and tells the listener.
-	 */
-	public Mono<Void> sent(PumpingPolicy policy, List<Target> targets, int suffixDigits, boolean dryRun) {
-		return this.guard.phase(steps -> Flux.fromIterable(targets)
-			.flatMap(target -> count(steps, policy, target, "s")
-				.filter(counts -> policy.suspects(counts.get(0), counts.get(1)))
-				.map(counts -> new Suspect(target, counts.get(0), counts.get(1))))
-			.collectList())
-			.flatMapMany(Flux::fromIterable)
-			.flatMap(suspect -> run(this.guard::guard, "pumping-block", this.scripts.block(), suspect.target(),
-					Long.toString(policy.blockFor().toMillis()), "")
-				.doOnNext(result -> {
-					if (result.get(0) == 1L) {
-						suspected(policy, suspect.target(), suspect.sent(), suspect.verified(), suffixDigits, dryRun);
-					}
-				}))
-			.then();
+	private static Admitted admitted(List<Answer> answers) {
+		Blocked longest = null;
+		Throwable error = null;
+		List<Counted> counted = new ArrayList<>(answers.size());
+		for (Answer answer : answers) {
+			Blocked blocked = answer.blocked();
+			if (blocked != null && (longest == null || blocked.left().compareTo(longest.left()) > 0)) {
+				longest = blocked;
+			}
+			if (answer.counted() != null) {
+				counted.add(answer.counted());
+			}
+			if (error == null) {
+				error = answer.error();
+			}
+		}
+		return new Admitted(longest, List.copyOf(counted), error);
+	}
+
+	/** Takes back the codes {@link #admit} counted, for a code that did not go out; every scope in one phase. */
+	public Mono<Void> uncount(List<Counted> counted) {
+		if (counted.isEmpty()) {
+			return Mono.empty();
+		}
+		return this.guard.phase(steps -> Flux.fromIterable(counted)
+			.flatMap(count -> run(steps, "pumping-uncount", this.scripts.uncount(), count.target(),
+					Long.toString(count.step())))
+			.then());
 	}
 
 	/** Counts a verified code of a number of {@code targets}, every scope in one phase. */
 	public Mono<Void> verified(PumpingPolicy policy, List<Target> targets) {
-		return this.guard.phase(steps -> Flux.fromIterable(targets).flatMap(target -> count(steps, policy, target, "v")).then());
+		return this.guard.phase(steps -> Flux.fromIterable(targets)
+			.flatMap(target -> run(steps, "pumping-count", this.scripts.count(), target, "v",
+					Long.toString(policy.step().toMillis()), Integer.toString(policy.steps()), ""))
+			.then());
 	}
 
 	private void suspected(PumpingPolicy policy, Target target, long sent, long verified, int suffixDigits,
@@ -107,19 +136,33 @@ public final class PumpingGuard {
 		this.listener.suspected(target.scope(), dryRun);
 	}
 
-	private Mono<List<Long>> count(RedisGuard.Steps steps, PumpingPolicy policy, Target target, String kind) {
-		return run(steps, "pumping-count", this.scripts.count(), target, kind, Long.toString(policy.step().toMillis()),
-				Integer.toString(policy.steps()), "");
-	}
-
 	private Mono<List<Long>> run(RedisGuard.Steps steps, String step, RedisScript<List<Long>> script, Target target,
 			String... args) {
 		String key = this.keys.pumping(target.scope().tag(), target.value());
 		return steps.step(step, Mono.defer(() -> this.runner.run(script, key, List.of(args))));
 	}
 
-	/** A scope a count made suspected, with its counts. */
-	private record Suspect(Target target, long sent, long verified) {
+	/** One scope's answer to {@link #admit}: blocked, counted, or failed. */
+	private record Answer(@Nullable Blocked blocked, @Nullable Counted counted, @Nullable Throwable error) {
+	}
+
+	/**
+	 * What {@link #admit} answered.
+	 *
+	 * @param blocked the blocked scope with the longest time left, or null when none is
+	 * @param counted the scopes that counted the code, to take back if it does not go out
+	 * @param error why a scope did not answer, or null when all did
+	 */
+	public record Admitted(@Nullable Blocked blocked, List<Counted> counted, @Nullable Throwable error) {
+	}
+
+	/**
+	 * A code counted in one scope.
+	 *
+	 * @param target the scope
+	 * @param step the counting step (of the window) it was counted in
+	 */
+	public record Counted(Target target, long step) {
 	}
 
 	/**
@@ -145,12 +188,13 @@ public final class PumpingGuard {
 	}
 
 	/** The guard's Lua scripts, loaded once. */
-	public record Scripts(RedisScript<List<Long>> check, RedisScript<List<Long>> count, RedisScript<List<Long>> block) {
+	public record Scripts(RedisScript<List<Long>> admit, RedisScript<List<Long>> uncount,
+			RedisScript<List<Long>> count) {
 
 		/** The scripts from their resources under {@code META-INF/scripts/}. */
 		public static Scripts fromResources() {
-			return new Scripts(OtpStore.Scripts.script(CHECK_SCRIPT), OtpStore.Scripts.script(COUNT_SCRIPT),
-					OtpStore.Scripts.script(BLOCK_SCRIPT));
+			return new Scripts(OtpStore.Scripts.script(ADMIT_SCRIPT), OtpStore.Scripts.script(UNCOUNT_SCRIPT),
+					OtpStore.Scripts.script(COUNT_SCRIPT));
 		}
 
 	}

@@ -7,7 +7,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Counts work that runs on after whoever started it stopped listening: an admitted OTP request whose client hung
- * up, a count for the pumping guard made after the answer. Shutdown waits for it: a web server's graceful shutdown
+ * up, a pumping-guard count made after the answer. Shutdown waits for it: a web server's graceful shutdown
  * waits only for requests whose client is still connected, and the Redis connection and the SMS provider's HTTP
  * client close right after it, which would cut such work off half-done (an SMS the provider may have sent recorded
  * as unconfirmed, a count lost).

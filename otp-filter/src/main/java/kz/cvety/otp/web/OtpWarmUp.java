@@ -347,7 +347,7 @@ public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEv
 		WarmUpTraffic.Throwaway throwaway = this.traffic.throwaway();
 		return throwaway.admission()
 			.admitSend(policy.limits(), policy.pumping(), phone, client)
-			// Settled as sent, as the handler's are: no refund, and counted for the warm-up's own pumping guard.
+			// Settled as sent, as the handler's are: no refund, and the count of the warm-up's own pumping guard kept.
 			.flatMap(admitted -> throwaway.service()
 				.issue(policy, phone)
 				.then(admitted.settle(SendOutcome.SENT)))
