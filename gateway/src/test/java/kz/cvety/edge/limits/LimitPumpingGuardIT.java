@@ -122,6 +122,28 @@ class LimitPumpingGuardIT {
 	}
 
 	@Test
+	void aTestNumbersCodeSendsNoSmsAndIsTakenBackFromTheCount() {
+		String testNumber = "+77083330000";
+		try (GatewayInstance gateway = start(Map.of("cvety.otp.pumping.min-sends", "3",
+				"cvety.otp.test-numbers[" + testNumber + "]", "123456"))) {
+			for (int i = 0; i < 5; i++) {
+				assertThat(requestOtp(gateway.url(), testNumber, client(i)).status()).as("test number, send %d", i)
+					.isEqualTo(200);
+				// Counted on admission, taken back once the answer says no SMS went out.
+				Awaitility.await()
+					.atMost(Duration.ofSeconds(5))
+					.untilAsserted(() -> assertThat(sentCounted(gateway)).isZero());
+			}
+
+			// Five codes asked for, none sent: the range trips at its third code sent.
+			List<Answer> real = walk(gateway, "+7708333%04d", 1, 4);
+			assertThat(real.subList(0, 3)).allSatisfy(answer -> assertThat(answer.status()).as(answer.toString()).isEqualTo(200));
+			assertThatProblem(real.get(3)).isRateLimitedBy("pumping-guard");
+			assertThat(sms.messages()).filteredOn(message -> message.phone().startsWith("+7708333")).hasSize(3);
+		}
+	}
+
+	@Test
 	void aRangeWhoseCustomersVerifyIsNeverBlocked() {
 		try (GatewayInstance gateway = start(Map.of("cvety.otp.pumping.min-sends", "10"))) {
 			for (int i = 0; i < 40; i++) {
@@ -198,9 +220,7 @@ class LimitPumpingGuardIT {
 		try (GatewayInstance gateway = start(Map.of())) {
 			assertThat(requestOtp(gateway.url(), "+79161239999", client(1)).status()).isEqualTo(200);
 
-			// Counted once the answer is on its way.
-			Awaitility.await().atMost(Duration.ofSeconds(5))
-				.until(() -> redis.keys(gateway.keyPrefix() + "pump:*").size() == 2);
+			// Counted on admission, before the answer.
 			List<String> keys = redis.keys(gateway.keyPrefix() + "pump:*");
 			assertThat(keys).hasSize(2)
 				.anySatisfy(key -> assertThat(key).matches(".*pump:range:\\{[0-9a-f]{24}\\}"))

@@ -115,7 +115,7 @@ public final class OtpAdmission {
 	}
 
 	/**
-	 * Asks the pumping guard about the phone's range and region, then takes one token of each send limit, or
+	 * Takes one token of each send limit, the pumping guard admitting and counting the code with the range's, or
 	 * refuses with 429 {@code rate_limited} naming the limit ({@code pumping-guard} for the guard).
 	 * @return the admission, which knows its decisions and how to settle them
 	 */
@@ -135,8 +135,10 @@ public final class OtpAdmission {
 		PumpingGuard guard = this.pumpingGuard;
 		Function<RedisGuard.Phase, Mono<PumpingGuard.Admitted>> check = (guard == null || targets.isEmpty()) ? null
 				: steps -> guard.admit(pumping, targets, steps, policies.prefixSuffixDigits(), policies.dryRun());
+		// A send refused, failed or given up by its client sends no code: the guard's count of it is taken back.
 		return consume(admitting, phases, 0, check, pumping)
 			.doOnError(ex -> uncount(admitting.counted))
+			.doOnCancel(() -> uncount(admitting.counted))
 			.map(decisions -> new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions),
 					() -> uncount(admitting.counted)));
 	}
@@ -338,8 +340,9 @@ public final class OtpAdmission {
 
 	/**
 	 * Asks phase {@code index} and, while every limit admits, the phases after it; the {@link #GUARD_PHASE} together
-	 * with the pumping guard's {@code check}, if any. Each phase is one phase of the Redis guard: its buckets (and
-	 * the check) share one deadline, one circuit-breaker call and one hop off the Redis I/O thread.
+	 * with the pumping guard ({@code check}: admits and counts the code), if any. Each phase is one phase of the
+	 * Redis guard: its buckets (and the guard's scripts) share one deadline, one circuit-breaker call and one hop
+	 * off the Redis I/O thread.
 	 */
 	private Mono<List<RateLimitDecision>> consume(Admitting admitting, List<List<Step>> phases, int index,
 			@Nullable Function<RedisGuard.Phase, Mono<PumpingGuard.Admitted>> check, PumpingPolicy pumping) {
