@@ -3,6 +3,7 @@ package kz.cvety.otp.admission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
@@ -135,12 +136,21 @@ public final class OtpAdmission {
 		PumpingGuard guard = this.pumpingGuard;
 		Function<RedisGuard.Phase, Mono<PumpingGuard.Admitted>> check = (guard == null || targets.isEmpty()) ? null
 				: steps -> guard.admit(pumping, targets, steps, policies.prefixSuffixDigits(), policies.dryRun());
-		// A send refused, failed or given up by its client sends no code: the guard's count of it is taken back.
+		// A send refused, failed or given up by its client before it was admitted sends no code: the guard's count
+		// of it is taken back. Once admitted, its settlement decides; a cancel then (the client left while its SMS
+		// is on its way) takes nothing back.
 		return consume(admitting, phases, 0, check, pumping)
 			.doOnError(ex -> uncount(admitting.counted))
-			.doOnCancel(() -> uncount(admitting.counted))
-			.map(decisions -> new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions),
-					() -> uncount(admitting.counted)));
+			.doOnCancel(() -> {
+				if (admitting.handedOver.compareAndSet(false, true)) {
+					uncount(admitting.counted);
+				}
+			})
+			.map(decisions -> {
+				admitting.handedOver.set(true);
+				return new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions),
+						() -> uncount(admitting.counted));
+			});
 	}
 
 	private List<PumpingPolicy.Target> pumpingTargets(OtpLimits policies, PumpingPolicy pumping, String phone) {
@@ -507,6 +517,9 @@ public final class OtpAdmission {
 
 		/** The pumping guard's counts of this code, taken back if it does not go out. */
 		volatile List<PumpingGuard.Counted> counted = List.of();
+
+		/** Whether the admission was handed on, so that its settlement, not a cancel, decides on the counts. */
+		final AtomicBoolean handedOver = new AtomicBoolean();
 
 		Admitting(OtpLimits policies, String operation, String phone, Refusal refusal) {
 			this.policies = policies;
