@@ -44,9 +44,7 @@ class ProblemExceptionHandlerTest {
 
 	@Test
 	void anErrorAfterTheClientsConnectionClosedIsAnsweredToNobody() {
-		EmbeddedChannel channel = new EmbeddedChannel();
-		ServerWebExchange exchange = exchangeOn(Connection.from(channel));
-		channel.close();
+		ServerWebExchange exchange = exchangeOnAClosedConnection();
 
 		// What Netty throws when the answer of a request that ran on after its client left is written.
 		StepVerifier.create(this.handler.handle(exchange,
@@ -59,9 +57,7 @@ class ProblemExceptionHandlerTest {
 
 	@Test
 	void aFailureOfTheEdgeItselfIsLoggedEvenWhenTheClientHasGone(CapturedOutput output) {
-		EmbeddedChannel channel = new EmbeddedChannel();
-		ServerWebExchange exchange = exchangeOn(Connection.from(channel));
-		channel.close();
+		ServerWebExchange exchange = exchangeOnAClosedConnection();
 
 		StepVerifier.create(this.handler.handle(exchange, new NullPointerException("a bug of the edge's own")))
 			.verifyComplete();
@@ -72,9 +68,7 @@ class ProblemExceptionHandlerTest {
 
 	@Test
 	void aWriteToTheClosedConnectionIsNoErrorOfTheEdge(CapturedOutput output) {
-		EmbeddedChannel channel = new EmbeddedChannel();
-		ServerWebExchange exchange = exchangeOn(Connection.from(channel));
-		channel.close();
+		ServerWebExchange exchange = exchangeOnAClosedConnection();
 
 		StepVerifier.create(this.handler.handle(exchange,
 				new IllegalStateException("channel not registered to an event loop")))
@@ -87,6 +81,14 @@ class ProblemExceptionHandlerTest {
 	void aRequestOfAnotherServerCountsAsConnected() {
 		assertThat(ProblemExceptionHandler.clientGone(new NativeServerRequest("not a connection", new HttpHeaders())))
 			.isFalse();
+	}
+
+	/** An exchange whose client has gone: its Netty channel is closed. */
+	private static ServerWebExchange exchangeOnAClosedConnection() {
+		EmbeddedChannel channel = new EmbeddedChannel();
+		ServerWebExchange exchange = exchangeOn(Connection.from(channel));
+		channel.close();
+		return exchange;
 	}
 
 	private static ServerWebExchange exchangeOn(Object connection) {
