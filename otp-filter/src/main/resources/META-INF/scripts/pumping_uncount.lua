@@ -1,5 +1,6 @@
--- Takes back one code pumping_admit.lua counted that did not go out after all: a later limit refused it, or the
--- SMS provider refused it. Only a count still there is taken back: a block since then started the counts afresh.
+-- Takes back one sent code pumping_count.lua counted that did not go out after all: a later limit refused it, or
+-- the SMS provider refused it. Only a count still there is taken back: a block since then started the counts
+-- afresh.
 -- KEYS[1]  the scope's key
 -- ARGV[1]  the step the code was counted in
 -- Returns {1} when a count was taken back, {0} when there was none to take

@@ -31,7 +31,7 @@ class VerifyRedisCommandIT {
 			.contains("OK    load otp_verify.lua")
 			.contains("OK    load otp_discard.lua")
 			.contains("OK    load otp_lookup.lua")
-			.contains("OK    load pumping_admit.lua")
+			.contains("OK    load pumping_count.lua")
 			.contains("OK    right code: verified")
 			.contains("OK    single use: second use refused")
 			.contains("OK    key expires after its TTL")

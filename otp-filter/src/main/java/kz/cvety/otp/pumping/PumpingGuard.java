@@ -28,13 +28,10 @@ public final class PumpingGuard {
 
 	private static final Log logger = LogFactory.getLog(PumpingGuard.class);
 
-	/** Script resource of {@link #admit}. */
-	public static final String ADMIT_SCRIPT = "META-INF/scripts/pumping_admit.lua";
-
 	/** Script resource of {@link #uncount}. */
 	public static final String UNCOUNT_SCRIPT = "META-INF/scripts/pumping_uncount.lua";
 
-	/** Script resource of the counting in {@link #verified}. */
+	/** Script resource of the counting in {@link #admit} and {@link #verified}. */
 	public static final String COUNT_SCRIPT = "META-INF/scripts/pumping_count.lua";
 
 	private final ScriptRunner runner;
@@ -74,8 +71,8 @@ public final class PumpingGuard {
 		String minConversion = Double.toString(policy.minConversion());
 		String blockMillis = Long.toString(policy.blockFor().toMillis());
 		return Flux.fromIterable(targets)
-			.flatMap(target -> run(steps, "pumping-admit", this.scripts.admit(), target, stepMillis, windowSteps, minSends,
-					minConversion, blockMillis, "")
+			.flatMap(target -> run(steps, "pumping-admit", this.scripts.count(), target, "s", stepMillis, windowSteps, "",
+					minSends, minConversion, blockMillis)
 				.map(result -> {
 					if (result.get(0) > 0) {
 						return new Answer(new Blocked(target, Duration.ofMillis(result.get(0))), null, null);
@@ -188,13 +185,11 @@ public final class PumpingGuard {
 	}
 
 	/** The guard's Lua scripts, loaded once. */
-	public record Scripts(RedisScript<List<Long>> admit, RedisScript<List<Long>> uncount,
-			RedisScript<List<Long>> count) {
+	public record Scripts(RedisScript<List<Long>> count, RedisScript<List<Long>> uncount) {
 
 		/** The scripts from their resources under {@code META-INF/scripts/}. */
 		public static Scripts fromResources() {
-			return new Scripts(OtpStore.Scripts.script(ADMIT_SCRIPT), OtpStore.Scripts.script(UNCOUNT_SCRIPT),
-					OtpStore.Scripts.script(COUNT_SCRIPT));
+			return new Scripts(OtpStore.Scripts.script(COUNT_SCRIPT), OtpStore.Scripts.script(UNCOUNT_SCRIPT));
 		}
 
 	}
