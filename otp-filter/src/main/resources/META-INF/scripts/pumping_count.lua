@@ -5,8 +5,8 @@
 -- (pumping_uncount.lua).
 -- The window is counted in fixed steps (a sixtieth of it): one hash field per kind and step, summed here and
 -- dropped once older than the window, so the hash holds at most two fields per step and a check is one HGET.
--- KEYS[1]  the scope's key (a hash: b = blocked until, Redis time in ms; s<step> / v<step> = codes sent /
---          verified in that step)
+-- KEYS[1]  the scope's key (a hash: b = blocked until, Redis time in ms; g = its generation, the time of the
+--          first code sent it counts; s<step> / v<step> = codes sent / verified in that step)
 -- ARGV[1]  's' or 'v'
 -- ARGV[2]  step length in ms
 -- ARGV[3]  steps in the window, the current one included
@@ -14,10 +14,12 @@
 -- ARGV[5]  's' only: codes sent in the window from which a scope can be suspected
 -- ARGV[6]  's' only: conversion (verified / sent) below which it is
 -- ARGV[7]  's' only: block length in ms
--- Returns {ms_left, 0, 0, 0, 0} when a sent code's scope is blocked (nothing counted), else {0, step, tripped,
--- sent, verified}: counted in step; tripped = 1 when this sent code made the scope suspected, which blocked it
--- and started its counts afresh (a block is counted once across the fleet); sent and verified in the window, this
--- code included.
+-- Returns {ms_left, 0, 0, 0, 0, 0} when a sent code's scope is blocked (nothing counted), else {0, step, tripped,
+-- sent, verified, generation}: counted in step; tripped = 1 when this sent code made the scope suspected, which
+-- blocked it and started its counts afresh (a block is counted once across the fleet); sent and verified in the
+-- window, this code included; the generation of the counts it is in, which a take-back names: once a block or
+-- an expiry started the counts afresh, a code of an earlier generation is no longer in them, even where a step of
+-- the same number holds later codes (a block shorter than a step).
 local scope_key = KEYS[1]
 local kind = ARGV[1]
 local step_ms = tonumber(ARGV[2])
@@ -31,13 +33,18 @@ end
 if kind == 's' then
   local blocked_until = tonumber(redis.call('HGET', scope_key, 'b'))
   if blocked_until and blocked_until > now_ms then
-    return {blocked_until - now_ms, 0, 0, 0, 0}
+    return {blocked_until - now_ms, 0, 0, 0, 0, 0}
   end
 end
 
 local step = math.floor(now_ms / step_ms)
 local oldest = step - steps + 1
 redis.call('HINCRBY', scope_key, kind .. step, 1)
+local generation = 0
+if kind == 's' then
+  redis.call('HSETNX', scope_key, 'g', now_ms)
+  generation = tonumber(redis.call('HGET', scope_key, 'g'))
+end
 local sent, verified = 0, 0
 local fields = redis.call('HGETALL', scope_key)
 for i = 1, #fields, 2 do
@@ -60,11 +67,11 @@ if kind == 's' and sent >= tonumber(ARGV[5]) and verified < sent * tonumber(ARGV
   redis.call('DEL', scope_key)
   redis.call('HSET', scope_key, 'b', now_ms + block_ms)
   redis.call('PEXPIRE', scope_key, block_ms)
-  return {0, step, 1, sent, verified}
+  return {0, step, 1, sent, verified, generation}
 end
 -- Long enough for the whole window; never shortens a block.
 local ttl_ms = step_ms * (steps + 1)
 if redis.call('PTTL', scope_key) < ttl_ms then
   redis.call('PEXPIRE', scope_key, ttl_ms)
 end
-return {0, step, 0, sent, verified}
+return {0, step, 0, sent, verified, generation}

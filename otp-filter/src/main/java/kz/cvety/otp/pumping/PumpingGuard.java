@@ -80,7 +80,7 @@ public final class PumpingGuard {
 					if (result.get(2) == 1L) {
 						suspected(policy, target, result.get(3), result.get(4), suffixDigits, dryRun);
 					}
-					return new Answer(null, new Counted(target, result.get(1)), null);
+					return new Answer(null, new Counted(target, result.get(1), result.get(5)), null);
 				})
 				.onErrorResume(ex -> Mono.just(new Answer(null, null, ex))))
 			.collectList()
@@ -113,7 +113,7 @@ public final class PumpingGuard {
 		}
 		return this.guard.phase(steps -> Flux.fromIterable(counted)
 			.flatMap(count -> run(steps, "pumping-uncount", this.scripts.uncount(), count.target(),
-					Long.toString(count.step())))
+					Long.toString(count.step()), Long.toString(count.generation())))
 			.then());
 	}
 
@@ -158,8 +158,9 @@ public final class PumpingGuard {
 	 *
 	 * @param target the scope
 	 * @param step the counting step (of the window) it was counted in
+	 * @param generation the scope's counts it was counted in, until a block or an expiry starts them afresh
 	 */
-	public record Counted(Target target, long step) {
+	public record Counted(Target target, long step, long generation) {
 	}
 
 	/**

@@ -10,7 +10,8 @@ import kz.cvety.otp.phone.NumberRegion;
 
 /**
  * The pumping guard as the request path reads it: immutable, swapped whole on refresh. A scope is suspected when
- * it was sent at least {@code minSends} codes in the window and fewer than {@code minConversion} of them were verified.
+ * it was sent at least {@code minSends} codes in the window and fewer than {@code minConversion} of them were verified:
+ * a rule {@code pumping_count.lua} applies in Redis, as it counts each code.
  *
  * @param enabled whether the guard counts and refuses at all
  * @param window how far back sends and verifications count
@@ -65,11 +66,6 @@ public record PumpingPolicy(boolean enabled, Duration window, int minSends, doub
 			}
 		}
 		return targets;
-	}
-
-	/** Whether a scope sent {@code sent} codes and verified {@code verified} of them in the window is suspected. */
-	public boolean suspects(long sent, long verified) {
-		return sent >= this.minSends && verified < sent * this.minConversion;
 	}
 
 	/** The length of one counting step: a sixtieth of the window, at least a second. */

@@ -2,7 +2,6 @@ package kz.cvety.otp.pumping;
 
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -11,34 +10,11 @@ import kz.cvety.otp.pumping.PumpingPolicy.Target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The guard's verdict on a scope's counts, and which scopes a phone counts in.
+ * Which scopes a phone counts in, and the steps its window is counted in (the verdict: {@link PumpingScriptsIT}).
  */
 class PumpingPolicyTest {
 
 	private static final PumpingPolicy DEFAULTS = PumpingPolicy.from(new PumpingProperties(), "KZ");
-
-	@Test
-	void aScopeIsJudgedOnlyOnceItWasSentMinSendsCodes() {
-		assertThat(DEFAULTS.suspects(19, 0)).isFalse();
-		assertThat(DEFAULTS.suspects(20, 0)).isTrue();
-	}
-
-	@Test
-	void aScopeIsSuspectedWhenItConvertsLessThanMinConversion() {
-		assertThat(DEFAULTS.suspects(20, 3)).as("15 %").isTrue();
-		assertThat(DEFAULTS.suspects(20, 4)).as("exactly 20 %").isFalse();
-		assertThat(DEFAULTS.suspects(1000, 199)).isTrue();
-		assertThat(DEFAULTS.suspects(1000, 600)).as("a normal range's 60 %").isFalse();
-		assertThat(DEFAULTS.suspects(20, 25)).as("verifications of codes sent before the window").isFalse();
-	}
-
-	@Test
-	void minConversionZeroNeverSuspects() {
-		PumpingPolicy never = new PumpingPolicy(true, Duration.ofHours(1), 1, 0, Duration.ofHours(1),
-				Set.of(PumpingScope.RANGE), "KZ");
-
-		assertThat(never.suspects(1_000_000, 0)).isFalse();
-	}
 
 	@Test
 	void aPhoneCountsInItsRangeAndInItsRegionUnlessThatIsTheHomeRegion() {
