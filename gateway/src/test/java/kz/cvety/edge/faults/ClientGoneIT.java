@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -30,6 +31,8 @@ import kz.cvety.otp.metrics.OtpMetrics;
 import kz.cvety.otp.phone.PhoneMasker;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Reply;
+import kz.cvety.otp.testing.TcpProxy;
+import kz.cvety.otp.testing.TestRedis;
 
 import static kz.cvety.edge.support.OtpApi.newPhone;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,6 +47,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClientGoneIT {
 
 	static final Duration REPLY_DELAY = Duration.ofMillis(700);
+
+	// Far longer than the test takes to see a step reach Redis and hang up.
+	static final Duration REDIS_REPLY_DELAY = Duration.ofSeconds(1);
 
 	// Longer than the quiet period in which the HTTP client's event loops still run tasks when they shut down.
 	static final Duration SHUTDOWN_REPLY_DELAY = Duration.ofSeconds(3);
@@ -143,6 +149,42 @@ class ClientGoneIT {
 				.singleElement()
 				.asString()
 				.containsPattern("(?m)^s\\d+=1$");
+		}
+	}
+
+	@Test
+	void aSendWhoseClientLeftBeforeItWasAdmittedSendsNoSmsAndItsGuardCountIsTakenBack(CapturedOutput output)
+			throws IOException {
+		URI redisUrl = URI.create(TestRedis.url());
+		try (TcpProxy proxy = TcpProxy.to(redisUrl.getHost(), redisUrl.getPort());
+				RedisContents redis = RedisContents.connect()) {
+			Map<String, String> settings = GatewayInstance.defaults(provider.url(), TestRedis.uniquePrefix());
+			settings.put("spring.data.redis.url", "redis://127.0.0.1:" + proxy.port());
+			settings.put("cvety.otp.redis.command-timeout", "5s");
+			GatewayInstance slow = GatewayInstance.start(settings);
+			try {
+				String prefix = slow.keyPrefix();
+				String requestId = "client-gone-" + UUID.randomUUID();
+				proxy.replyLatency(REDIS_REPLY_DELAY);
+
+				// The client's address is asked once the range's phase, with the guard's count, has answered: its
+				// bucket in Redis means the code is counted and the send not yet admitted. The client leaves then.
+				postAndHangUp(slow.port(), "/api/auth/request-otp", OtpApi.json("phone", newPhone()), requestId,
+						() -> !redis.keys(prefix + "ip:*").isEmpty());
+
+				Awaitility.await().atMost(REDIS_REPLY_DELAY.multipliedBy(3))
+					.untilAsserted(() -> assertThat(redis.dump(prefix + "pump:range:").values())
+						.as("the pumping guard's count of a code never sent")
+						.singleElement()
+						.asString()
+						.containsPattern("(?m)^s\\d+=0$"));
+				Awaitility.await().during(REDIS_REPLY_DELAY.multipliedBy(3)).atMost(REDIS_REPLY_DELAY.multipliedBy(4))
+					.until(() -> provider.count() == 0);
+				assertThat(output.getOut()).doesNotContain("outcome=sent request_id=" + requestId);
+			}
+			finally {
+				slow.close();
+			}
 		}
 	}
 
