@@ -22,6 +22,7 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.util.ClassUtils;
 
 import kz.cvety.otp.OtpProperties;
 import kz.cvety.otp.redis.LettuceBuckets;
@@ -46,6 +47,8 @@ import kz.cvety.otp.support.OtpObservations;
 @ConditionalOnBean(ReactiveStringRedisTemplate.class)
 @EnableConfigurationProperties({ OtpProperties.class, OtpRedisProperties.class })
 public final class OtpStoreAutoConfiguration {
+
+	private static final String TRACING_HANDLER = "io.micrometer.tracing.handler.TracingObservationHandler";
 
 	/** Name of the circuit breaker around the OTP feature's Redis calls. */
 	public static final String REDIS_CIRCUIT_BREAKER = "otp-redis";
@@ -85,7 +88,9 @@ public final class OtpStoreAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	OtpObservations otpObservations(ObjectProvider<ObservationRegistry> registry) {
-		return new OtpObservations(registry.getIfAvailable(() -> ObservationRegistry.NOOP));
+		ObservationRegistry observations = registry.getIfAvailable(() -> ObservationRegistry.NOOP);
+		return ClassUtils.isPresent(TRACING_HANDLER, OtpStoreAutoConfiguration.class.getClassLoader())
+				? new OtpObservations(observations, SampledTraces::recorded) : new OtpObservations(observations);
 	}
 
 	@Bean

@@ -1,5 +1,7 @@
 package kz.cvety.otp.support;
 
+import java.util.function.Predicate;
+
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -8,7 +10,9 @@ import reactor.core.publisher.Mono;
 /**
  * The OTP steps (admission, each Redis step, the SMS send) as Micrometer observations, which an application with
  * tracing records as spans, children of the request's own. With no registry, or a no-op one, a step runs as it is
- * and nothing is created or measured.
+ * and nothing is created or measured; likewise under a request whose trace is not recorded (not sampled): its
+ * steps' spans would be dropped, and these observations have no meters (the {@code cvety.otp} timers measure the
+ * steps), so creating them would only cost the request.
  */
 public final class OtpObservations {
 
@@ -29,8 +33,20 @@ public final class OtpObservations {
 
 	private final ObservationRegistry registry;
 
+	private final Predicate<Observation> recorded;
+
+	/** Observes every step, under any request. */
 	public OtpObservations(ObservationRegistry registry) {
+		this(registry, around -> true);
+	}
+
+	/**
+	 * @param recorded whether what is observed under a request's observation is recorded, e.g. whether its trace is
+	 * sampled; false skips the request's OTP steps
+	 */
+	public OtpObservations(ObservationRegistry registry, Predicate<Observation> recorded) {
 		this.registry = registry;
+		this.recorded = recorded;
 	}
 
 	/** {@code call} observed as the admission of {@code operation}, the parent of the steps {@code call} observes. */
@@ -62,6 +78,9 @@ public final class OtpObservations {
 		return Mono.deferContextual(context -> {
 			// The request's observation travels in the Reactor context (WebFlux puts it there), not in a thread local.
 			Observation around = context.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+			if (around != null && !this.recorded.test(around)) {
+				return call;
+			}
 			Observation observation = Observation.createNotStarted(name, this.registry)
 				.contextualName(spanPrefix + value)
 				.lowCardinalityKeyValue(key, value)

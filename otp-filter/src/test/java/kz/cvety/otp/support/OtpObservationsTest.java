@@ -67,4 +67,21 @@ class OtpObservationsTest {
 		StepVerifier.create(observations.sms(current)).expectNext("otp sms send").verifyComplete();
 	}
 
+	@Test
+	void underARequestNotRecordedNoStepIsObservedAndTheRequestStaysCurrent() {
+		TestObservationRegistry registry = TestObservationRegistry.create();
+		OtpObservations observations = new OtpObservations(registry, around -> false);
+		Observation request = Observation.start("http.server.requests", registry);
+		Mono<String> current = Mono.deferContextual(context -> Mono
+			.just(((Observation) context.get(ObservationThreadLocalAccessor.KEY)).getContext().getName()));
+
+		StepVerifier.create(observations.admission("send", observations.redis("send-per-phone", current))
+			.contextWrite(context -> context.put(ObservationThreadLocalAccessor.KEY, request)))
+			.expectNext("http.server.requests")
+			.verifyComplete();
+
+		assertThat(registry).hasNumberOfObservationsEqualTo(1)
+			.hasNumberOfObservationsWithNameEqualTo("http.server.requests", 1);
+	}
+
 }
