@@ -40,17 +40,17 @@ end
 local step = math.floor(now_ms / step_ms)
 local oldest = step - steps + 1
 redis.call('HINCRBY', scope_key, kind .. step, 1)
-local generation = 0
 if kind == 's' then
   redis.call('HSETNX', scope_key, 'g', now_ms)
-  generation = tonumber(redis.call('HGET', scope_key, 'g'))
 end
-local sent, verified = 0, 0
+local sent, verified, generation = 0, 0, 0
 local fields = redis.call('HGETALL', scope_key)
 for i = 1, #fields, 2 do
   local name = fields[i]
   local field_kind = string.sub(name, 1, 1)
-  if field_kind == 's' or field_kind == 'v' then
+  if name == 'g' then
+    generation = tonumber(fields[i + 1])
+  elseif field_kind == 's' or field_kind == 'v' then
     if tonumber(string.sub(name, 2)) < oldest then
       redis.call('HDEL', scope_key, name)
     elseif field_kind == 's' then

@@ -1,11 +1,15 @@
 package kz.cvety.edge;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -22,6 +26,7 @@ import org.springframework.http.MediaType;
 
 import kz.cvety.edge.support.GatewayInstance;
 import kz.cvety.edge.support.SmsSink;
+import kz.cvety.otp.support.OtpObservations;
 import kz.cvety.otp.testing.HttpStub;
 import kz.cvety.otp.testing.HttpStub.Recorded;
 import kz.cvety.otp.testing.HttpStub.Reply;
@@ -155,6 +160,33 @@ class TracingIT {
 	}
 
 	@Test
+	void aRequestNotSampledStartsNoOtpStepObservationsButItsLogLineCarriesItsTrace(CapturedOutput output) {
+		List<String> started = new CopyOnWriteArrayList<>();
+		GatewayInstance edge = gateway(Map.of("cvety.tracing.client-trace", "trust",
+				"management.tracing.sampling.probability", "0.0"), Map.of("startedObservations", started(started)));
+		String unsampledTrace = "5bf92f3577b34da6a3ce929d0e0e4736";
+		String unsampled = "+77011230009";
+		String sampled = "+77011230010";
+		started.clear();
+
+		assertThat(requestOtp(edge.url(), unsampled, Map.of("traceparent", "00-" + unsampledTrace + "-" + CLIENT_SPAN
+				+ "-00")).status()).isEqualTo(200);
+		assertThat(started).as("observations the request not sampled started").doesNotContain(
+				OtpObservations.ADMISSION, OtpObservations.REDIS, OtpObservations.SMS);
+		assertThat(requestOtp(edge.url(), sampled, Map.of("traceparent", TRACEPARENT)).status()).isEqualTo(200);
+		assertThat(started).contains(OtpObservations.ADMISSION, OtpObservations.REDIS, OtpObservations.SMS);
+
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(spansOf(CLIENT_TRACE))
+			.extracting(SpanData::getName)
+			.contains("otp admission send", "otp redis send-per-phone", "otp redis issue", "otp sms send"));
+		assertThat(spansOf(unsampledTrace)).as("spans of the request not sampled").isEmpty();
+		assertThat(this.spans.getFinishedSpanItems()).filteredOn(span -> span.getName().startsWith("otp "))
+			.allSatisfy(span -> assertThat(span.getTraceId()).isEqualTo(CLIENT_TRACE));
+		assertThat(output.getOut().lines().filter(line -> line.contains("otp.send phone=+7701***0009 outcome=sent")))
+			.singleElement().asString().contains(unsampledTrace);
+	}
+
+	@Test
 	void theWarmUpsSpansAreNotExported() {
 		GatewayInstance edge = gateway(Map.of());
 		String phone = "+77011230008";
@@ -241,13 +273,36 @@ class TracingIT {
 	}
 
 	private GatewayInstance gateway(Map<String, String> overrides) {
+		return gateway(overrides, Map.of());
+	}
+
+	/** A handler that notes the name of every observation started, in {@code names}. */
+	private static ObservationHandler<Observation.Context> started(List<String> names) {
+		return new ObservationHandler<>() {
+
+			@Override
+			public void onStart(Observation.Context context) {
+				names.add(context.getName());
+			}
+
+			@Override
+			public boolean supportsContext(Observation.Context context) {
+				return true;
+			}
+
+		};
+	}
+
+	private GatewayInstance gateway(Map<String, String> overrides, Map<String, Object> beans) {
 		Map<String, String> settings = GatewayInstance.defaults(this.sms.url(), TestRedis.uniquePrefix());
 		settings.put("cvety.otp.handoff.enabled", "true");
 		settings.put("cvety.backend-url", this.backend.url());
 		settings.put("management.tracing.sampling.probability", "1.0");
 		settings.put("management.opentelemetry.tracing.export.schedule-delay", "50ms");
 		settings.putAll(overrides);
-		this.gateway = GatewayInstance.start(settings, Map.of("testSpanExporter", this.spans));
+		Map<String, Object> all = new HashMap<>(beans);
+		all.put("testSpanExporter", this.spans);
+		this.gateway = GatewayInstance.start(settings, all);
 		return this.gateway;
 	}
 

@@ -18,6 +18,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -87,9 +88,9 @@ public final class OtpStoreAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	OtpObservations otpObservations(ObjectProvider<ObservationRegistry> registry) {
+	OtpObservations otpObservations(ObjectProvider<ObservationRegistry> registry, ResourceLoader resources) {
 		ObservationRegistry observations = registry.getIfAvailable(() -> ObservationRegistry.NOOP);
-		return ClassUtils.isPresent(TRACING_HANDLER, OtpStoreAutoConfiguration.class.getClassLoader())
+		return ClassUtils.isPresent(TRACING_HANDLER, resources.getClassLoader())
 				? new OtpObservations(observations, SampledTraces::recorded) : new OtpObservations(observations);
 	}
 

@@ -10,9 +10,10 @@ import reactor.core.publisher.Mono;
 /**
  * The OTP steps (admission, each Redis step, the SMS send) as Micrometer observations, which an application with
  * tracing records as spans, children of the request's own. With no registry, or a no-op one, a step runs as it is
- * and nothing is created or measured; likewise under a request whose trace is not recorded (not sampled): its
- * steps' spans would be dropped, and these observations have no meters (the {@code cvety.otp} timers measure the
- * steps), so creating them would only cost the request.
+ * and nothing is created or measured; likewise under a request whose trace is not recorded (not sampled): with a
+ * parent-based sampler its steps' spans would be dropped, and these observations have no meters (the
+ * {@code cvety.otp} timers measure the steps), so creating them would only cost the request. A step with no request
+ * around it (work that runs on after its request answered, the start-up warm-up) is observed on its own.
  */
 public final class OtpObservations {
 

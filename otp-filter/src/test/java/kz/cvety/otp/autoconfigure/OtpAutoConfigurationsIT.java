@@ -21,6 +21,7 @@ import kz.cvety.otp.sms.ResilientSmsSender;
 import kz.cvety.otp.sms.SmsSender;
 import kz.cvety.otp.store.OtpHasher;
 import kz.cvety.otp.store.OtpStore;
+import kz.cvety.otp.support.OtpObservations;
 import kz.cvety.otp.testing.TestRedis;
 import kz.cvety.otp.web.BackendHandoff;
 import kz.cvety.otp.web.OtpAdmissionGatewayFilterFactory;
@@ -82,6 +83,16 @@ public class OtpAutoConfigurationsIT {
 	void metersOnlyWithAMeterRegistry() {
 		this.runner.withUserConfiguration(Meters.class)
 			.run(context -> assertThat(context).hasNotFailed().hasSingleBean(OtpMetrics.class));
+	}
+
+	@Test
+	void withoutMicrometerTracingTheOtpStepsAreStillObserved() {
+		this.runner.withClassLoader(new FilteredClassLoader("io.micrometer.tracing"))
+			.run(context -> {
+				assertThat(context).hasNotFailed().hasSingleBean(OtpObservations.class);
+				assertThat(context.getBean(OtpObservations.class).redis("issue", Mono.just("ok")).block())
+					.isEqualTo("ok");
+			});
 	}
 
 	@Test
