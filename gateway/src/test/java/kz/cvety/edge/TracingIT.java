@@ -25,6 +25,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 
 import kz.cvety.edge.support.GatewayInstance;
+import kz.cvety.edge.support.RedisContents;
 import kz.cvety.edge.support.SmsSink;
 import kz.cvety.otp.support.OtpObservations;
 import kz.cvety.otp.testing.HttpStub;
@@ -35,6 +36,7 @@ import kz.cvety.otp.testing.TestRedis;
 import static kz.cvety.edge.support.OtpApi.VERIFY_OTP;
 import static kz.cvety.edge.support.OtpApi.json;
 import static kz.cvety.edge.support.OtpApi.requestOtp;
+import static kz.cvety.edge.support.OtpApi.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -184,6 +186,22 @@ class TracingIT {
 			.allSatisfy(span -> assertThat(span.getTraceId()).isEqualTo(CLIENT_TRACE));
 		assertThat(output.getOut().lines().filter(line -> line.contains("otp.send phone=+7701***0009 outcome=sent")))
 			.singleElement().asString().contains(unsampledTrace);
+
+		// A verified code is counted for the pumping guard after the answer, in the request's context.
+		started.clear();
+		assertThat(verify(edge.url(), unsampled, this.sms.lastCode(unsampled),
+				Map.of("traceparent", "00-" + unsampledTrace + "-" + CLIENT_SPAN + "-00")).status()).isEqualTo(200);
+		try (RedisContents redis = RedisContents.connect()) {
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(redis.dump(edge.keyPrefix()
+					+ "pump:range:").values()).anySatisfy(fields -> assertThat(fields).containsPattern("(?m)^v\\d+=1$")));
+		}
+		assertThat(started).as("observations of the verification not sampled, its detached count included")
+			.doesNotContain(OtpObservations.ADMISSION, OtpObservations.REDIS);
+		assertThat(verify(edge.url(), sampled, this.sms.lastCode(sampled), Map.of("traceparent", TRACEPARENT))
+			.status()).isEqualTo(200);
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(spansOf(CLIENT_TRACE))
+			.extracting(SpanData::getName)
+			.contains("otp admission verify", "otp redis pumping-count"));
 	}
 
 	@Test

@@ -10,6 +10,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 import kz.cvety.otp.client.ClientIpResolver.ClientIp;
 import kz.cvety.otp.phone.PhoneMasker;
@@ -139,17 +141,19 @@ public final class OtpAdmission {
 		// A send refused, failed or given up by its client before it was admitted sends no code: the guard's count
 		// of it is taken back. Once admitted, its settlement decides; a cancel then (the client left while its SMS
 		// is on its way) takes nothing back.
-		return consume(admitting, phases, 0, check, pumping)
-			.doOnError(ex -> uncount(admitting.counted))
+		return Mono.deferContextual(context -> {
+			admitting.context = context;
+			return consume(admitting, phases, 0, check, pumping);
+		})
+			.doOnError(ex -> uncount(admitting))
 			.doOnCancel(() -> {
 				if (admitting.handedOver.compareAndSet(false, true)) {
-					uncount(admitting.counted);
+					uncount(admitting);
 				}
 			})
 			.map(decisions -> {
 				admitting.handedOver.set(true);
-				return new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions),
-						() -> uncount(admitting.counted));
+				return new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions), () -> uncount(admitting));
 			});
 	}
 
@@ -185,18 +189,28 @@ public final class OtpAdmission {
 	 * Takes back the guard's count of a code that did not go out, without waiting for it: a count not taken back
 	 * only ever makes the guard stricter.
 	 */
-	private void uncount(List<PumpingGuard.Counted> counted) {
+	private void uncount(Admitting admitting) {
 		PumpingGuard guard = this.pumpingGuard;
+		List<PumpingGuard.Counted> counted = admitting.counted;
 		if (guard != null && !counted.isEmpty()) {
-			this.detached.counted(guard.uncount(counted)).onErrorResume(ex -> Mono.empty()).subscribe();
+			detach(this.detached.counted(guard.uncount(counted)), admitting.context);
 		}
 	}
 
-	private void countVerified(PumpingPolicy pumping, List<PumpingPolicy.Target> targets) {
+	private void countVerified(PumpingPolicy pumping, List<PumpingPolicy.Target> targets, ContextView context) {
 		PumpingGuard guard = this.pumpingGuard;
 		if (guard != null && !targets.isEmpty()) {
-			this.detached.counted(guard.verified(pumping, targets)).onErrorResume(ex -> Mono.empty()).subscribe();
+			detach(this.detached.counted(guard.verified(pumping, targets)), context);
 		}
+	}
+
+	/**
+	 * Starts {@code work} that runs on after its request was answered, in the request's context: its observations
+	 * are the request's (none under a request not sampled) and its log lines carry the request's ids. Its failure is
+	 * its own steps' to log.
+	 */
+	private static void detach(Mono<?> work, ContextView context) {
+		work.onErrorResume(ex -> Mono.empty()).contextWrite(Context.of(context)).subscribe();
 	}
 
 	/**
@@ -286,10 +300,13 @@ public final class OtpAdmission {
 				.headers(RateLimitHeaders.of(List.of(new RateLimitDecision(MAX_ATTEMPTS, false, maxAttempts, 0,
 						reservation.codeTtl(), reservation.codeTtl(), false))))
 				.build());
-			case ADMITTED -> consume(new Admitting(policies, "verify", phone, OtpAdmission::verifyRefusal), phases, 0,
-					null, pumping)
-				.map(decisions -> new VerifyAdmission(decisions, reservation, () -> giveBack(budgets, decisions),
-						() -> countVerified(pumping, pumpingTargets(policies, pumping, phone))));
+			case ADMITTED -> Mono.deferContextual(context -> {
+				Admitting admitting = new Admitting(policies, "verify", phone, OtpAdmission::verifyRefusal);
+				admitting.context = context;
+				return consume(admitting, phases, 0, null, pumping)
+					.map(decisions -> new VerifyAdmission(decisions, reservation, () -> giveBack(budgets, decisions),
+							() -> countVerified(pumping, pumpingTargets(policies, pumping, phone), context)));
+			});
 		});
 	}
 
@@ -461,7 +478,7 @@ public final class OtpAdmission {
 	 */
 	private Mono<Void> failGivingBack(Admitting admitting, Throwable failure) {
 		return Mono.defer(() -> {
-			giveBack(admitting.steps, admitting.taken).onErrorResume(ex -> Mono.empty()).subscribe();
+			detach(giveBack(admitting.steps, admitting.taken), admitting.context);
 			return Mono.error(failure);
 		});
 	}
@@ -517,6 +534,9 @@ public final class OtpAdmission {
 
 		/** The pumping guard's counts of this code, taken back if it does not go out. */
 		volatile List<PumpingGuard.Counted> counted = List.of();
+
+		/** The request's context, which work that runs on after the answer keeps. */
+		volatile ContextView context = Context.empty();
 
 		/** Whether the admission was handed on, so that its settlement, not a cancel, decides on the counts. */
 		final AtomicBoolean handedOver = new AtomicBoolean();

@@ -13,14 +13,15 @@ final class SampledTraces {
 	}
 
 	/**
-	 * False only when tracing gave {@code around} a span that records nothing (a trace not sampled), so spans under
-	 * it would be dropped; true with no span, as an observation without tracing is still observed.
+	 * False only when tracing gave {@code around} a span of a trace not sampled, so spans under it would be dropped;
+	 * true with no span, as an observation without tracing is still observed. The trace's sampling, not whether the
+	 * span still records: work that runs on after its request ended belongs to the request's trace.
 	 */
 	static boolean recorded(Observation around) {
 		TracingObservationHandler.TracingContext tracing = around.getContextView()
 			.get(TracingObservationHandler.TracingContext.class);
 		Span span = (tracing != null) ? tracing.getSpan() : null;
-		return span == null || !span.isNoop();
+		return span == null || !Boolean.FALSE.equals(span.context().sampled());
 	}
 
 }

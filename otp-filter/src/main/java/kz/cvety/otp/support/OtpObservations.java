@@ -13,7 +13,7 @@ import reactor.core.publisher.Mono;
  * and nothing is created or measured; likewise under a request whose trace is not recorded (not sampled): with a
  * parent-based sampler its steps' spans would be dropped, and these observations have no meters (the
  * {@code cvety.otp} timers measure the steps), so creating them would only cost the request. A step with no request
- * around it (work that runs on after its request answered, the start-up warm-up) is observed on its own.
+ * around it (the start-up warm-up) is observed on its own.
  */
 public final class OtpObservations {
 

@@ -46,6 +46,18 @@ class SampledTracesTest {
 	}
 
 	@Test
+	void workUnderARequestThatEndedIsObservedByItsTracesSampling() {
+		for (Sampler sampler : List.of(Sampler.alwaysOn(), Sampler.alwaysOff())) {
+			Traced traced = new Traced(sampler);
+			Observation request = Observation.start("http.server.requests", traced.registry);
+			request.stop();
+
+			assertThat(SampledTraces.recorded(request)).as(sampler.getDescription())
+				.isEqualTo(sampler == Sampler.alwaysOn());
+		}
+	}
+
+	@Test
 	void anObservationWithoutATracingSpanIsRecorded() {
 		Observation untraced = Observation.start("http.server.requests", ObservationRegistry.create());
 
