@@ -134,7 +134,6 @@ public final class OtpAdmission {
 			return Mono.error(cached);
 		}
 		List<PumpingPolicy.Target> targets = pumpingTargets(policies, pumping, phone);
-		Admitting admitting = new Admitting(policies, "send", phone, OtpAdmission::rateLimited);
 		PumpingGuard guard = this.pumpingGuard;
 		Function<RedisGuard.Phase, Mono<PumpingGuard.Admitted>> check = (guard == null || targets.isEmpty()) ? null
 				: steps -> guard.admit(pumping, targets, steps, policies.prefixSuffixDigits(), policies.dryRun());
@@ -142,19 +141,20 @@ public final class OtpAdmission {
 		// of it is taken back. Once admitted, its settlement decides; a cancel then (the client left while its SMS
 		// is on its way) takes nothing back.
 		return Mono.deferContextual(context -> {
-			admitting.context = context;
-			return consume(admitting, phases, 0, check, pumping);
-		})
-			.doOnError(ex -> uncount(admitting))
-			.doOnCancel(() -> {
-				if (admitting.handedOver.compareAndSet(false, true)) {
-					uncount(admitting);
-				}
-			})
-			.map(decisions -> {
-				admitting.handedOver.set(true);
-				return new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions), () -> uncount(admitting));
-			});
+			Admitting admitting = new Admitting(policies, "send", phone, OtpAdmission::rateLimited, context);
+			return consume(admitting, phases, 0, check, pumping)
+				.doOnError(ex -> uncount(admitting))
+				.doOnCancel(() -> {
+					if (admitting.handedOver.compareAndSet(false, true)) {
+						uncount(admitting);
+					}
+				})
+				.map(decisions -> {
+					admitting.handedOver.set(true);
+					return new SendAdmission(decisions, () -> giveBack(admitting.steps, decisions),
+							() -> uncount(admitting));
+				});
+		});
 	}
 
 	private List<PumpingPolicy.Target> pumpingTargets(OtpLimits policies, PumpingPolicy pumping, String phone) {
@@ -301,8 +301,7 @@ public final class OtpAdmission {
 						reservation.codeTtl(), reservation.codeTtl(), false))))
 				.build());
 			case ADMITTED -> Mono.deferContextual(context -> {
-				Admitting admitting = new Admitting(policies, "verify", phone, OtpAdmission::verifyRefusal);
-				admitting.context = context;
+				Admitting admitting = new Admitting(policies, "verify", phone, OtpAdmission::verifyRefusal, context);
 				return consume(admitting, phases, 0, null, pumping)
 					.map(decisions -> new VerifyAdmission(decisions, reservation, () -> giveBack(budgets, decisions),
 							() -> countVerified(pumping, pumpingTargets(policies, pumping, phone), context)));
@@ -536,16 +535,17 @@ public final class OtpAdmission {
 		volatile List<PumpingGuard.Counted> counted = List.of();
 
 		/** The request's context, which work that runs on after the answer keeps. */
-		volatile ContextView context = Context.empty();
+		final ContextView context;
 
 		/** Whether the admission was handed on, so that its settlement, not a cancel, decides on the counts. */
 		final AtomicBoolean handedOver = new AtomicBoolean();
 
-		Admitting(OtpLimits policies, String operation, String phone, Refusal refusal) {
+		Admitting(OtpLimits policies, String operation, String phone, Refusal refusal, ContextView context) {
 			this.policies = policies;
 			this.operation = operation;
 			this.phone = phone;
 			this.refusal = refusal;
+			this.context = context;
 		}
 
 		void took(List<Step> phase, List<Asked> answers) {
