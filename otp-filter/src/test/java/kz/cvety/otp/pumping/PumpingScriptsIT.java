@@ -43,9 +43,7 @@ class PumpingScriptsIT {
 
 	@BeforeAll
 	static void connect() {
-		connections = new LettuceConnectionFactory(LettuceConnectionFactory.createRedisConfiguration(TestRedis.url()));
-		connections.afterPropertiesSet();
-		connections.start();
+		connections = TestRedis.connectionFactory();
 		redis = new ReactiveStringRedisTemplate(connections);
 	}
 
@@ -68,7 +66,8 @@ class PumpingScriptsIT {
 
 		assertThat(sent(T0 + 5, 20, 0.2, 3_600_000)).as("the 20th code, none verified")
 			.containsExactly(0L, T0 / STEP_MS, 1L, 20L, 0L, T0);
-		assertThat(hash()).as("blocked, the counts started afresh").containsOnly(Map.entry("b", Long.toString(T0 + 5 + 3_600_000)));
+		assertThat(hash()).as("blocked, the counts started afresh")
+			.containsOnly(Map.entry("b", Long.toString(T0 + 5 + 3_600_000)));
 
 		assertThat(sent(T0 + 1_000, 20, 0.2, 3_600_000)).as("a code while blocked: refused, counted nowhere")
 			.containsExactly(3_600_000L - 995, 0L, 0L, 0L, 0L, 0L);

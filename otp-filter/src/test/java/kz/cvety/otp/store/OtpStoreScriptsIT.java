@@ -47,9 +47,7 @@ class OtpStoreScriptsIT {
 
 	@BeforeAll
 	static void connect() {
-		connections = new LettuceConnectionFactory(LettuceConnectionFactory.createRedisConfiguration(TestRedis.url()));
-		connections.afterPropertiesSet();
-		connections.start();
+		connections = TestRedis.connectionFactory();
 		redis = new ReactiveStringRedisTemplate(connections);
 	}
 

@@ -6,6 +6,8 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
 
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
 /**
  * The one place that gives tests a real Redis server, shared by every test of a JVM: {@code TEST_REDIS_URL}
  * if set; else a Testcontainers {@value #IMAGE} when a Docker engine answers; else an embedded redis-server
@@ -38,6 +40,15 @@ public final class TestRedis {
 	public static synchronized String source() {
 		url();
 		return source;
+	}
+
+	/** A started Spring Data Redis connection factory (Lettuce) on the shared test Redis; destroy it when done. */
+	public static LettuceConnectionFactory connectionFactory() {
+		LettuceConnectionFactory connections = new LettuceConnectionFactory(
+				LettuceConnectionFactory.createRedisConfiguration(url()));
+		connections.afterPropertiesSet();
+		connections.start();
+		return connections;
 	}
 
 	/** A key prefix no other test uses, so tests never see each other's keys. */
