@@ -115,7 +115,8 @@ class LimitPumpingGuardIT {
 
 			// So the range trips at its fifth code sent, not at its fifth code asked for.
 			List<Answer> more = walk(gateway, "+7707333%04d", 10, 3);
-			assertThat(more.subList(0, 2)).allSatisfy(answer -> assertThat(answer.status()).as(answer.toString()).isEqualTo(200));
+			assertThat(more.subList(0, 2))
+				.allSatisfy(answer -> assertThat(answer.status()).as(answer.toString()).isEqualTo(200));
 			assertThatProblem(more.get(2)).isRateLimitedBy("pumping-guard");
 			assertThat(sms.messages()).filteredOn(message -> message.phone().startsWith("+7707333")).hasSize(5);
 		}
@@ -137,7 +138,8 @@ class LimitPumpingGuardIT {
 
 			// Five codes asked for, none sent: the range trips at its third code sent.
 			List<Answer> real = walk(gateway, "+7708333%04d", 1, 4);
-			assertThat(real.subList(0, 3)).allSatisfy(answer -> assertThat(answer.status()).as(answer.toString()).isEqualTo(200));
+			assertThat(real.subList(0, 3))
+				.allSatisfy(answer -> assertThat(answer.status()).as(answer.toString()).isEqualTo(200));
 			assertThatProblem(real.get(3)).isRateLimitedBy("pumping-guard");
 			assertThat(sms.messages()).filteredOn(message -> message.phone().startsWith("+7708333")).hasSize(3);
 		}

@@ -47,11 +47,11 @@ import kz.cvety.otp.problem.ProblemException;
  * Warms the OTP paths up after start-up and before readiness, so a burst's first requests do not run through class
  * loading and the interpreter inside the Redis step time-out. Its passes go through the instance's own HTTP server
  * and gateway routes (the server, routing, the admission filter, JSON reading, phone parsing, send and verify
- * admission, the store scripts, the SMS sender, a refusal, problem writing, and the observations of the requests its sampling picks) as
- * {@link WarmUpTraffic} requests on throwaway keys, with an SMS provider of its own on loopback; where the server
- * cannot be reached over plain HTTP on its port (TLS, no server) the same passes call the OTP code in process. After
- * its passes it goes on until the JIT compiler is quiet, within its time-out. Its keys, request meters and SMS sink
- * are gone afterwards.
+ * admission, the store scripts, the SMS sender, a refusal, problem writing, and the observations of the requests
+ * its sampling picks) as {@link WarmUpTraffic} requests on throwaway keys, with an SMS provider of its own on
+ * loopback; where the server cannot be reached over plain HTTP on its port (TLS, no server) the same passes call the
+ * OTP code in process. After its passes it goes on until the JIT compiler is quiet, within its time-out. Its keys,
+ * request meters and SMS sink are gone afterwards.
  */
 public final class OtpWarmUp implements ApplicationListener<ApplicationStartedEvent> {
 
