@@ -16,14 +16,24 @@ import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
 
 /**
  * With {@code cvety.strict=true} (the prod profile), refuses to start on settings that are only fit for a
- * developer's machine: no Redis, the log SMS sender, missing, short or dev-only secrets, test numbers not
- * explicitly allowed, and fail-open Redis on OTP routes. Runs before any bean is created, so the first
+ * developer's machine: a profile of {@code config/} made for a developer or a load test, no Redis, the log SMS
+ * sender, missing, short or dev-only secrets, test numbers not explicitly allowed, and fail-open Redis on OTP
+ * routes. Runs before any bean is created, so the first
  * refusal is the one reported, as one line naming the key.
  */
 public class StrictStartupChecks implements BeanFactoryPostProcessor {
 
 	/** Secrets containing this marker are development values; the local profile's secrets carry it. */
 	public static final String DEV_SECRET_MARKER = "dev-only";
+
+	/**
+	 * The profiles of {@code config/} that are never fit for customers, and why: each outranks the prod profile's
+	 * settings where it sets the same key.
+	 */
+	private static final Map<String, String> NOT_FOR_CUSTOMERS = Map.of(
+			"local", "the developer setup (embedded Redis, the log SMS sender, dev secrets)",
+			"loadtest", "the load tests' (it trusts X-Forwarded-For from anyone and sends SMS to the simulation's sink)",
+			"bench", "the benchmark's (limits out of reach, SMS to 127.0.0.1, secrets published in the repository)");
 
 	private static final int MIN_SECRET_BYTES = 32;
 
@@ -43,12 +53,24 @@ public class StrictStartupChecks implements BeanFactoryPostProcessor {
 
 	/** Runs every check; throws {@link UnsafeConfigurationException} on the first failure. */
 	public void check() {
+		checkProfiles();
 		checkRedisConfigured();
 		checkSecret("cvety.otp.hash-secret", "OTP_HASH_SECRET");
 		checkSecret("cvety.otp.token-secret", "OTP_TOKEN_SECRET");
 		checkSmsProvider();
 		checkTestNumbers();
 		checkFailMode();
+	}
+
+	private void checkProfiles() {
+		for (String profile : this.environment.getActiveProfiles()) {
+			String what = NOT_FOR_CUSTOMERS.get(profile.trim().toLowerCase(Locale.ROOT));
+			if (what != null) {
+				throw new UnsafeConfigurationException("spring.profiles.active",
+						"includes '" + profile + "', " + what + ", which is never for customers",
+						"Start production with the prod profile alone (SPRING_PROFILES_ACTIVE=prod).");
+			}
+		}
 	}
 
 	private void checkRedisConfigured() {

@@ -1,7 +1,9 @@
 package kz.cvety.edge;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -9,13 +11,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import org.springframework.beans.factory.config.YamlPropertiesFactoryBean;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.NestedExceptionUtils;
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.MediaType;
 import org.springframework.test.json.JsonCompareMode;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -69,6 +74,40 @@ class ProdProfileIT {
 			.satisfies(ex -> assertThat(NestedExceptionUtils.getMostSpecificCause(ex))
 				.isInstanceOf(UnsafeConfigurationException.class));
 		assertThat(output).contains("Refusing to start: " + expectedLine);
+	}
+
+	/**
+	 * A profile of {@code config/} made for a developer or a load test outranks the prod profile's settings, so
+	 * running it beside prod is refused, even with every setting the prod checks look at safe.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "bench", "loadtest", "local", "prod,Bench" })
+	void prodRefusesToStartBesideAProfileNotForCustomers(String profiles, CapturedOutput output) {
+		Map<String, String> settings = new LinkedHashMap<>(safeSettings());
+		settings.put("spring.profiles.active", profiles);
+		assertThatThrownBy(() -> start(settings))
+			.satisfies(ex -> assertThat(NestedExceptionUtils.getMostSpecificCause(ex))
+				.isInstanceOf(UnsafeConfigurationException.class));
+		String profile = profiles.substring(profiles.lastIndexOf(',') + 1);
+		assertThat(output).contains("Refusing to start: spring.profiles.active: includes '" + profile + "'")
+			.doesNotContain("Started GatewayApplication");
+	}
+
+	/** The bench profile's published secrets are refused by the prod checks on their own too. */
+	@Test
+	void prodRefusesTheBenchProfilesPublishedSecrets(CapturedOutput output) {
+		YamlPropertiesFactoryBean yaml = new YamlPropertiesFactoryBean();
+		yaml.setResources(new ClassPathResource("config/application-bench.yml"));
+		Properties bench = yaml.getObject();
+		assertThat(bench).isNotNull();
+		for (String key : List.of("cvety.otp.hash-secret", "cvety.otp.token-secret")) {
+			Map<String, String> settings = new LinkedHashMap<>(safeSettings());
+			settings.put(key, bench.getProperty(key));
+			assertThatThrownBy(() -> start(settings))
+				.satisfies(ex -> assertThat(NestedExceptionUtils.getMostSpecificCause(ex))
+					.isInstanceOf(UnsafeConfigurationException.class));
+			assertThat(output).contains("Refusing to start: " + key + ": is a development secret");
+		}
 	}
 
 	@Test
