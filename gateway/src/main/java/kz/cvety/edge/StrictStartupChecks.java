@@ -32,7 +32,7 @@ public class StrictStartupChecks implements BeanFactoryPostProcessor {
 	 */
 	private static final Map<String, String> NOT_FOR_CUSTOMERS = Map.of(
 			"local", "the developer setup (embedded Redis, the log SMS sender, dev secrets)",
-			"loadtest", "the load tests' (it trusts X-Forwarded-For from anyone and sends SMS to the simulation's sink)",
+			"loadtest", "the load tests' (it trusts X-Forwarded-For from anyone, SMS go to the simulation's sink)",
 			"bench", "the benchmark's (limits out of reach, SMS to 127.0.0.1, secrets published in the repository)");
 
 	private static final int MIN_SECRET_BYTES = 32;
