@@ -47,7 +47,9 @@ class PathVariantsIT {
 			"/api/x/../auth/verify-otp", "/api/auth/verify-otp;jsessionid=1", "/api/auth/verify-otp/.",
 			"/api/auth%2Fverify-otp", "/api/auth/verify%2Dotp", "/api/auth/Verify-Otp", "/api/AUTH/verify-otp",
 			"/api/auth/VERIFY-OTP/", "/api/auth/%76erify-otp", "/api/auth/verify-otp%00", "/api/auth/verify-otp%3B",
-			"/api/auth/request%2dotp", "/api/auth/REQUEST-OTP", "/api/auth/verify-otp%2e" })
+			"/api/auth/request%2dotp", "/api/auth/REQUEST-OTP", "/api/auth/verify-otp%2e",
+			// A letter outside the BMP (mathematical bold 'v') decoded twice; a full-width '％' folded, then decoded.
+			"/api/auth/%F0%9D%90%AFerify-otp%2520", "/api/auth/verify%EF%BC%852Dotp" })
 	void variantsNeverReachTheBackend(String path) {
 		backend.reset();
 		int status = gateway.client()

@@ -141,14 +141,16 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 		if (decoded == null) {
 			return null;
 		}
-		for (int round = 1; round < 3 && decoded.indexOf('%') >= 0; round++) {
-			String again = percentDecode(decoded);
+		// Folded before each further round: a full-width '％' is a '%' to a server that folds, then decodes.
+		String folded = Normalizer.normalize(decoded, Normalizer.Form.NFKC);
+		for (int round = 1; round < 3 && folded.indexOf('%') >= 0; round++) {
+			String again = percentDecode(folded);
 			if (again == null) {
 				break;
 			}
-			decoded = again;
+			folded = Normalizer.normalize(again, Normalizer.Form.NFKC);
 		}
-		String folded = Normalizer.normalize(decoded, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+		folded = folded.toLowerCase(Locale.ROOT);
 		StringBuilder visible = new StringBuilder(folded.length());
 		folded.codePoints()
 			.filter(cp -> Character.getType(cp) != Character.FORMAT)
@@ -186,7 +188,10 @@ public final class PathGuardFilter implements WebFilter, Ordered {
 				i += 2;
 			}
 			else {
-				bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+				// By code point: a character outside the BMP is two chars, and either alone encodes as '?'.
+				int codePoint = path.codePointAt(i);
+				bytes.writeBytes(Character.toString(codePoint).getBytes(StandardCharsets.UTF_8));
+				i += Character.charCount(codePoint) - 1;
 			}
 		}
 		return StrictUtf8.decode(bytes.toByteArray());
