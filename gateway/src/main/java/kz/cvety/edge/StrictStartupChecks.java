@@ -18,8 +18,7 @@ import kz.cvety.otp.autoconfigure.UnsafeConfigurationException;
  * With {@code cvety.strict=true} (the prod profile), refuses to start on settings that are only fit for a
  * developer's machine: a profile of {@code config/} made for a developer or a load test, no Redis, the log SMS
  * sender, missing, short or dev-only secrets, test numbers not explicitly allowed, and fail-open Redis on OTP
- * routes. Runs before any bean is created, so the first
- * refusal is the one reported, as one line naming the key.
+ * routes. Runs before any bean is created, so the first refusal is the one reported, as one line naming the key.
  */
 public class StrictStartupChecks implements BeanFactoryPostProcessor {
 
