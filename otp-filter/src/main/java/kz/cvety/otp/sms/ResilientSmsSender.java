@@ -91,6 +91,7 @@ public final class ResilientSmsSender implements SmsSender {
 			.failureRateThreshold(settings.failureRateThreshold())
 			.waitDurationInOpenState(settings.waitDurationInOpenState())
 			.permittedNumberOfCallsInHalfOpenState(settings.permittedCallsInHalfOpenState())
+			.ignoreException(ResilientSmsSender::refusedThisMessage)
 			.writableStackTraceEnabled(false)
 			.clock(clock)
 			.build());
@@ -126,6 +127,17 @@ public final class ResilientSmsSender implements SmsSender {
 			.transformDeferred(CircuitBreakerOperator.of(this.circuitBreaker))
 			.transformDeferred(RetryOperator.of(this.retry))
 			.onErrorMap(error -> toProblem(message, error));
+	}
+
+	/**
+	 * Whether the provider refused this one message (400 or 422: a number or text it will not take). That says
+	 * nothing about the provider's health, so the circuit breaker neither counts it as a failure nor as a success:
+	 * otherwise a ring sending to numbers the provider refuses would open the circuit for every customer. Its
+	 * throttling (429), time-outs (408) and refusals of our account (401, 403) do count.
+	 */
+	static boolean refusedThisMessage(Throwable error) {
+		return error instanceof SmsDeliveryException delivery
+				&& (delivery.status().value() == 400 || delivery.status().value() == 422);
 	}
 
 	/** The circuit breaker guarding the provider, for health and metrics. */

@@ -247,6 +247,30 @@ class ResilientSmsSenderTest {
 		return new ResilientSmsSender(provider, settings, CircuitBreakerRegistry.ofDefaults(), this.clock);
 	}
 
+	@Test
+	void messagesTheProviderRefusesNeverOpenTheCircuitButItsThrottlingDoes() {
+		ScriptedSender refusing = new ScriptedSender(attempt -> Mono.error(new SmsDeliveryException(
+				(attempt % 2 == 0) ? HttpStatus.BAD_REQUEST : HttpStatus.UNPROCESSABLE_CONTENT)));
+		ResilientSmsSender sender = sender(refusing, settings(4, Duration.ofSeconds(30)));
+
+		for (int i = 0; i < 12; i++) {
+			ProblemException problem = failure(sender.send(MESSAGE));
+			assertThat(problem.retryAfter()).isEqualTo(RETRY_AFTER_ON_FAILURE);
+			assertThat(problem.getCause()).hasCauseInstanceOf(SmsDeliveryException.class);
+		}
+		assertThat(refusing.attempts()).isEqualTo(12);
+		assertThat(sender.circuitBreaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+		assertThat(sender.circuitBreaker().getMetrics().getNumberOfFailedCalls()).isZero();
+
+		ScriptedSender throttling = new ScriptedSender(
+				attempt -> Mono.error(new SmsDeliveryException(HttpStatus.TOO_MANY_REQUESTS)));
+		ResilientSmsSender throttled = sender(throttling, settings(4, Duration.ofSeconds(30)));
+		for (int i = 0; i < 4; i++) {
+			failure(throttled.send(MESSAGE));
+		}
+		assertThat(throttled.circuitBreaker().getState()).isEqualTo(CircuitBreaker.State.OPEN);
+	}
+
 	/** Opens at half failures of a full window, closes after two good trial calls. */
 	private static ResilientSmsSender.Settings settings(int window, Duration openFor) {
 		return new ResilientSmsSender.Settings(Duration.ofSeconds(1), Duration.ofMillis(10), 50, window, window,
