@@ -398,8 +398,7 @@ public final class OtpAdmission {
 			return decide(admitting, phase, answers);
 		}
 		admitting.took(phase, answers);
-		return (failure != null) ? failGivingBack(admitting, failure)
-				: giveBack(admitting.steps, admitting.taken).then(Mono.error(refusal));
+		return (failure != null) ? failGivingBack(admitting, failure) : refuseGivingBack(admitting, refusal);
 	}
 
 	/**
@@ -449,8 +448,7 @@ public final class OtpAdmission {
 			if (!decision.allowed()) {
 				Step step = phase.get(i);
 				if (!policies.dryRun()) {
-					return giveBack(admitting.steps, admitting.taken)
-						.then(Mono.error(admitting.refusal.of(step, decision, admitting.decisions)));
+					return refuseGivingBack(admitting, admitting.refusal.of(step, decision, admitting.decisions));
 				}
 				logger.info("OTP " + admitting.operation + " for " + PhoneMasker.mask(admitting.phone)
 						+ " would be refused by " + step.policy().name() + " (dry run)");
@@ -472,12 +470,21 @@ public final class OtpAdmission {
 	}
 
 	/**
+	 * Gives the tokens taken back, then refuses: the refunds land before the answer, so a client that retries at
+	 * once finds them, and a refund that fails (its step logs why) must not take the refusal's place.
+	 */
+	private Mono<Void> refuseGivingBack(Admitting admitting, ProblemException refusal) {
+		return giveBack(admitting.steps, admitting.taken).onErrorResume(ex -> Mono.empty()).then(Mono.error(refusal));
+	}
+
+	/**
 	 * Fails with {@code failure} at once and gives the tokens back behind it: the answer to a Redis failure must not
 	 * wait for refunds Redis may not answer either, and a refund that fails must not take the failure's place.
+	 * Shutdown waits for the refunds, as for the guard's work after an answer.
 	 */
 	private Mono<Void> failGivingBack(Admitting admitting, Throwable failure) {
 		return Mono.defer(() -> {
-			detach(giveBack(admitting.steps, admitting.taken), admitting.context);
+			detach(this.detached.counted(giveBack(admitting.steps, admitting.taken)), admitting.context);
 			return Mono.error(failure);
 		});
 	}

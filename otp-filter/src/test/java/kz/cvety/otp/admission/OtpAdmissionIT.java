@@ -115,6 +115,34 @@ class OtpAdmissionIT {
 	}
 
 	@Test
+	void aRefusalStaysTheAnswerWhenGivingBackTheTokensTakenBeforeItFails() {
+		// Redis goes away between the range's refusal and the refund of the phone's token taken before it.
+		CircuitBreaker breaker = CircuitBreaker.ofDefaults("refund-fails-it");
+		RedisGuard failing = new RedisGuard(new CircuitRetryAfter(breaker, Clock.systemUTC()), TIMEOUT);
+		BucketRateLimiter limiter = new BucketRateLimiter(buckets, new BlockedKeys(1000, Ticker.systemTicker()), failing);
+		OtpAdmission refusing = new OtpAdmission(limiter, this.keys,
+				new OtpStore(buckets.scriptRunner(), this.keys, failing, OtpStore.Scripts.fromResources()),
+				(decision, dryRun) -> {
+					if (!decision.allowed()) {
+						breaker.transitionToForcedOpenState();
+					}
+				});
+		OtpLimits policies = policies(properties -> properties.setSendPerPrefix(List.of(Limit.valueOf("1/1h"))));
+		StepVerifier.create(refusing.admitSend(policies, "+77015550001", client("203.0.113.1")))
+			.expectNextCount(1)
+			.verifyComplete();
+
+		StepVerifier.create(refusing.admitSend(policies, "+77015550002", client("203.0.113.2")))
+			.expectErrorSatisfies(error -> assertThat(error).isInstanceOfSatisfying(ProblemException.class, refused -> {
+				assertThat(refused.code()).isEqualTo(ProblemCode.RATE_LIMITED);
+				assertThat(refused.limit()).isEqualTo("send-per-prefix");
+				assertThat(refused.retryAfter()).isGreaterThan(Duration.ofMinutes(59));
+			}))
+			.verify(Duration.ofSeconds(5));
+		assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.FORCED_OPEN);
+	}
+
+	@Test
 	void aBurstForOnePhoneGetsExactlyItsLimitAndTouchesItsRangeOnlyForTheSendsItAdmits() {
 		OtpLimits policies = policies(properties -> {
 			properties.setSendPerPhone(List.of(Limit.valueOf("10/1m")));
