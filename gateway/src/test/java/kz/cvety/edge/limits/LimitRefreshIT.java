@@ -1,6 +1,7 @@
 package kz.cvety.edge.limits;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -217,6 +218,48 @@ class LimitRefreshIT {
 			writeLimits("[4/1m]");
 			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
 			assertThat(sends(gateway, phone, 3)).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void aRefreshWithAValueTheSettingsRefuseIsRefusedWithTheRestOfIt() throws IOException {
+		writeLimits("[2/1m]");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			String phone = newPhone();
+			assertThat(sends(gateway, phone, 1)).isEqualTo(1);
+
+			// A code TTL under 10 s binds, but makes no OTP settings.
+			Files.writeString(this.config.resolve("application.yml"), """
+					cvety:
+					  otp:
+					    ttl: 5s
+					    limits:
+					      send-per-phone: [4/1m]
+					""");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isNotEqualTo(200);
+			assertThat(requestOtp(gateway.url(), phone).header("RateLimit-Limit")).isEqualTo("2");
+
+			writeLimits("[4/1m]");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
+			assertThat(sends(gateway, phone, 3)).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void aRefreshThatWouldSwitchTheHandOffOnIsRefusedAndRightCodesStillVerify() throws IOException {
+		writeLimits("[10/1m]");
+		try (GatewayInstance gateway = GatewayInstance.start(settings(TestRedis.uniquePrefix()))) {
+			ConfigFiles.writeOtpSection(this.config, "handoff", "enabled: true");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isNotEqualTo(200);
+
+			String phone = newPhone();
+			assertThat(requestOtp(gateway.url(), phone).status()).isEqualTo(200);
+			Answer verified = OtpApi.verify(gateway.url(), phone, sms.lastCode(phone));
+			assertThat(verified.status()).isEqualTo(200);
+			assertThat(verified.json().path("verification_token").asString("")).isNotEmpty();
+
+			writeLimits("[10/1m]");
+			assertThat(OtpApi.post(gateway.url() + "/actuator/refresh", "").status()).isEqualTo(200);
 		}
 	}
 
