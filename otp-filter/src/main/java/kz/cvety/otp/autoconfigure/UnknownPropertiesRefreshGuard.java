@@ -50,7 +50,8 @@ final class UnknownPropertiesRefreshGuard implements ApplicationListener<Environ
 
 	private final Map<String, String> atStartUp;
 
-	UnknownPropertiesRefreshGuard(ConfigurableEnvironment environment, ObjectProvider<RouteArgumentsCheck> routeArguments) {
+	UnknownPropertiesRefreshGuard(ConfigurableEnvironment environment,
+			ObjectProvider<RouteArgumentsCheck> routeArguments) {
 		this.environment = environment;
 		this.routeArguments = routeArguments;
 		this.atStartUp = readAtStartUp(environment);
@@ -107,7 +108,9 @@ final class UnknownPropertiesRefreshGuard implements ApplicationListener<Environ
 	/** Each property read only at start-up, by name, with its value as the highest source holding it has it. */
 	private static Map<String, String> readAtStartUp(ConfigurableEnvironment environment) {
 		Map<String, String> values = new LinkedHashMap<>();
-		List<ConfigurationPropertyName> prefixes = READ_AT_START_UP.stream().map(ConfigurationPropertyName::of).toList();
+		List<ConfigurationPropertyName> prefixes = READ_AT_START_UP.stream()
+			.map(ConfigurationPropertyName::of)
+			.toList();
 		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
 			if (!(source instanceof IterableConfigurationPropertySource iterable)) {
 				continue;
