@@ -50,6 +50,13 @@ public final class BucketRateLimiter {
 
 	private final AtomicLong configurationVersion = new AtomicLong(System.currentTimeMillis());
 
+	// The configuration version of each policy: the version current when the policy was first asked. A request in
+	// flight across a refresh still holds the old policies, so it keeps their old version: were it to write the old
+	// configuration under the new version, the new one, carrying no newer version, would never replace it. Weak keys
+	// compare by identity (a refresh makes new policies, even where their limits are the same) and let replaced
+	// policies go.
+	private final Cache<NamedLimit, Long> versions = LocalCaches.newBuilder().weakKeys().build();
+
 	// Batching needs one proxy per hot key (the global budget, a busy IP); Caffeine keeps frequently used keys
 	// and lets one-off keys, a new phone's bucket, go soon, rather than holding 100,000 of them into the old
 	// generation for the garbage collector to copy and scan.
@@ -164,7 +171,8 @@ public final class BucketRateLimiter {
 
 	/**
 	 * Makes every bucket take its policy's current configuration on next use, and forgets cached refusals
-	 * decided under the old limits. Tokens taken ahead of Redis under the old limits are written first.
+	 * decided under the old limits. Tokens taken ahead of Redis under the old limits are written first. Call it once
+	 * the new policies are in force: a policy first asked after it has the new configuration version.
 	 */
 	public void limitsChanged() {
 		this.configurationVersion.updateAndGet(previous -> Math.max(previous + 1, System.currentTimeMillis()));
@@ -173,7 +181,7 @@ public final class BucketRateLimiter {
 	}
 
 	private AsyncBucketProxy bucket(AsyncProxyManager<String> manager, NamedLimit policy, String key) {
-		long version = this.configurationVersion.get();
+		long version = this.versions.get(policy, asked -> this.configurationVersion.get());
 		return this.proxies.get(new ProxyKey(key, version, policy), ignored -> {
 			BucketConfiguration configuration = policy.bucketConfiguration();
 			Optimization optimization = policy.sync().delays()

@@ -116,6 +116,34 @@ class BucketRateLimiterIT {
 	}
 
 	@Test
+	void aRequestStillHoldingTheOldLimitAfterAChangeNeverKeepsItInForce() {
+		// The old limit was in use before the change; a request that still holds it is the first on a key after it.
+		NamedLimit old = policy(Refill.GREEDY, "2/1m");
+		StepVerifier.create(this.limiter.tryConsume(old, TestRedis.uniquePrefix() + "{limiter}:other"))
+			.assertNext(decision -> assertThat(decision.allowed()).isTrue())
+			.verifyComplete();
+		this.limiter.limitsChanged();
+		take(old, 1);
+
+		NamedLimit raised = policy(Refill.GREEDY, "10/1m");
+		StepVerifier.create(this.limiter.tryConsume(raised, this.key))
+			.assertNext(decision -> {
+				assertThat(decision.quota()).isEqualTo(10);
+				assertThat(decision.remaining()).as("10/1m with 2 used").isEqualTo(8);
+			})
+			.verifyComplete();
+		take(raised, 8);
+		// A refund the old request settles late goes to the new configuration too.
+		StepVerifier.create(this.limiter.refund(old, this.key)).verifyComplete();
+		StepVerifier.create(this.limiter.tryConsume(raised, this.key))
+			.assertNext(decision -> assertThat(decision.allowed()).isTrue())
+			.verifyComplete();
+		StepVerifier.create(this.limiter.tryConsume(raised, this.key))
+			.assertNext(decision -> assertThat(decision.allowed()).as("10 used under 10/1m").isFalse())
+			.verifyComplete();
+	}
+
+	@Test
 	void peekingAfterAChangeShowsTheDebt() {
 		take(policy(Refill.INTERVAL, "10/1m"), 3);
 		this.limiter.limitsChanged();
