@@ -1,7 +1,10 @@
 package kz.cvety.edge.backend;
 
+import java.time.Clock;
+
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -37,10 +40,21 @@ public class BackendConfiguration {
 			.circuitBreakerConfig(backend.circuitBreakerConfig()), BackendProperties.BACKEND_CIRCUIT_BREAKER);
 	}
 
-	/** Announces the backend circuit's own wait when the backend is unavailable. */
+	/**
+	 * Announces, when the backend is unavailable, the time until its open circuit lets trial calls through plus
+	 * their timeout, or the circuit's own wait while it is closed.
+	 */
 	@Bean
-	ProblemExceptionHandler problemExceptionHandler(BackendProperties properties) {
-		return new ProblemExceptionHandler(properties.getBackend().getWaitDurationInOpenState());
+	ProblemExceptionHandler problemExceptionHandler(BackendProperties properties,
+			ObjectProvider<ReactiveResilience4JCircuitBreakerFactory> circuitBreakers) {
+		BackendProperties.Backend backend = properties.getBackend();
+		ReactiveResilience4JCircuitBreakerFactory factory = circuitBreakers.getIfAvailable();
+		if (factory == null) {
+			return new ProblemExceptionHandler(backend.getWaitDurationInOpenState());
+		}
+		return new ProblemExceptionHandler(new BackendRetryAfter(factory.getCircuitBreakerRegistry(),
+				BackendProperties.BACKEND_CIRCUIT_BREAKER, backend.getWaitDurationInOpenState(), backend.getTimeout(),
+				Clock.systemUTC()));
 	}
 
 	@Bean

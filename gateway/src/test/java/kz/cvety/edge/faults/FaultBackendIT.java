@@ -129,7 +129,7 @@ class FaultBackendIT {
 
 		assertNone(calls, "had a transport error", call -> call.error() != null);
 		assertNone(calls, "were neither 200, 504 nor 503 backend_unavailable with a Retry-After of 1 to "
-				+ OPEN_STATE.toSeconds() + " s", call -> !expected(call));
+				+ OPEN_STATE.plus(BACKEND_TIMEOUT).toSeconds() + " s", call -> !expected(call));
 		assertNone(calls, "took longer than the backend timeout", call -> call.took() > BACKEND_TIMEOUT.toMillis() + SLACK_MILLIS + stall);
 		List<Call> refused = calls.stream().filter(call -> call.status() != 200).toList();
 		assertThat(refused).isNotEmpty();
@@ -197,7 +197,8 @@ class FaultBackendIT {
 					problem -> problem.hasStatus(504).hasCode("backend_unavailable"));
 			case 503 -> ProblemAssert.satisfies(call.answer(), problem -> problem.hasStatus(503)
 				.hasCode("backend_unavailable")
-				.hasRetryAfterBetween(1, OPEN_STATE.toSeconds()));
+				// While the circuit is open: the time until it half-opens, plus the timeout of its trial calls.
+				.hasRetryAfterBetween(1, OPEN_STATE.plus(BACKEND_TIMEOUT).toSeconds()));
 			default -> false;
 		};
 	}

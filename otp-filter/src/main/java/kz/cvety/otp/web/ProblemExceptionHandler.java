@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -46,13 +47,22 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 
 	private static final Log logger = LogFactory.getLog(ProblemExceptionHandler.class);
 
-	private final Duration backendRetryAfter;
+	private final Supplier<Duration> backendRetryAfter;
 
 	/**
 	 * @param backendRetryAfter announced in {@code Retry-After} when the backend is unreachable or its circuit
 	 * is open: the time the circuit breaker waits before it lets calls through again
 	 */
 	public ProblemExceptionHandler(Duration backendRetryAfter) {
+		this(() -> backendRetryAfter);
+	}
+
+	/**
+	 * @param backendRetryAfter asked for the {@code Retry-After} of each answer that the backend is unreachable or
+	 * its circuit is open: while it is open, the time until it lets trial calls through and they have had time to
+	 * close it again
+	 */
+	public ProblemExceptionHandler(Supplier<Duration> backendRetryAfter) {
 		this.backendRetryAfter = backendRetryAfter;
 	}
 
@@ -107,7 +117,7 @@ public final class ProblemExceptionHandler implements WebExceptionHandler, Order
 		if (isBackendUnavailable(ex)) {
 			logger.warn("Backend unavailable for " + describe(exchange) + ": " + ex);
 			return ProblemException.of(ProblemCode.BACKEND_UNAVAILABLE, "The backend is unavailable; retry later.")
-				.retryAfter(this.backendRetryAfter)
+				.retryAfter(this.backendRetryAfter.get())
 				.build();
 		}
 		if (ex instanceof ResponseStatusException statusException) {
