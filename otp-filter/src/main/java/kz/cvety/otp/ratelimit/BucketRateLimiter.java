@@ -152,8 +152,11 @@ public final class BucketRateLimiter {
 					return Mono.just(new RateLimitDecision(policy.name(), true, policy.quota(), policy.quota(),
 							Duration.ZERO, Duration.ZERO, false));
 				}
+				// Read as Redis holds it, at the version of the policy asked for: the copy is a new object.
 				NamedLimit inRedis = policy.withSync(SyncBound.NONE);
-				return Mono.fromFuture(() -> bucket(manager, inRedis, key).asVerbose().estimateAbilityToConsume(1))
+				long version = versionOf(policy);
+				return Mono
+					.fromFuture(() -> bucket(manager, inRedis, key, version).asVerbose().estimateAbilityToConsume(1))
 					.map(result -> new RateLimitDecision(policy.name(), result.getValue().canBeConsumed(),
 							policy.quota(), result.getValue().getRemainingTokens(),
 							Duration.ofNanos(result.getValue().getNanosToWaitForRefill()),
@@ -181,7 +184,14 @@ public final class BucketRateLimiter {
 	}
 
 	private AsyncBucketProxy bucket(AsyncProxyManager<String> manager, NamedLimit policy, String key) {
-		long version = this.versions.get(policy, asked -> this.configurationVersion.get());
+		return bucket(manager, policy, key, versionOf(policy));
+	}
+
+	private long versionOf(NamedLimit policy) {
+		return this.versions.get(policy, asked -> this.configurationVersion.get());
+	}
+
+	private AsyncBucketProxy bucket(AsyncProxyManager<String> manager, NamedLimit policy, String key, long version) {
 		return this.proxies.get(new ProxyKey(key, version, policy), ignored -> {
 			BucketConfiguration configuration = policy.bucketConfiguration();
 			Optimization optimization = policy.sync().delays()

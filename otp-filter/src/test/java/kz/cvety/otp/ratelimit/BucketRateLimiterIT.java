@@ -144,6 +144,21 @@ class BucketRateLimiterIT {
 	}
 
 	@Test
+	void aPeekStillHoldingTheOldLimitAfterAChangeLeavesTheNewOneInForce() {
+		NamedLimit old = policy(Refill.GREEDY, "2/1m");
+		take(old, 1);
+		this.limiter.limitsChanged();
+
+		// A look at the key under the old limit, the first after the change.
+		StepVerifier.create(this.limiter.peek(old, this.key))
+			.assertNext(decision -> assertThat(decision.allowed()).isTrue())
+			.verifyComplete();
+		StepVerifier.create(this.limiter.tryConsume(policy(Refill.GREEDY, "10/1m"), this.key))
+			.assertNext(decision -> assertThat(decision.remaining()).as("10/1m with 2 used").isEqualTo(8))
+			.verifyComplete();
+	}
+
+	@Test
 	void peekingAfterAChangeShowsTheDebt() {
 		take(policy(Refill.INTERVAL, "10/1m"), 3);
 		this.limiter.limitsChanged();
