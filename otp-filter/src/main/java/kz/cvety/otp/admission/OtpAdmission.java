@@ -94,8 +94,8 @@ public final class OtpAdmission {
 	/**
 	 * @param pumpingGuard the pumping guard, or null for none
 	 * @param observations observes each admission (a span around its Redis steps when the application traces)
-	 * @param detached counts the pumping guard's work made after the answer (a count taken back, a verified code),
-	 * for shutdown to wait for
+	 * @param detached counts the work made after the answer (a guard count taken back, a verified code, refunds behind
+	 * a Redis failure), for shutdown to wait for
 	 */
 	public OtpAdmission(BucketRateLimiter limiter, OtpKeys keys, OtpStore store, AdmissionListener listener,
 			@Nullable PumpingGuard pumpingGuard, OtpObservations observations, DetachedWork detached) {
@@ -193,24 +193,24 @@ public final class OtpAdmission {
 		PumpingGuard guard = this.pumpingGuard;
 		List<PumpingGuard.Counted> counted = admitting.counted;
 		if (guard != null && !counted.isEmpty()) {
-			detach(this.detached.counted(guard.uncount(counted)), admitting.context);
+			detach(guard.uncount(counted), admitting.context);
 		}
 	}
 
 	private void countVerified(PumpingPolicy pumping, List<PumpingPolicy.Target> targets, ContextView context) {
 		PumpingGuard guard = this.pumpingGuard;
 		if (guard != null && !targets.isEmpty()) {
-			detach(this.detached.counted(guard.verified(pumping, targets)), context);
+			detach(guard.verified(pumping, targets), context);
 		}
 	}
 
 	/**
 	 * Starts {@code work} that runs on after its request was answered, in the request's context: its observations
 	 * are the request's (none under a request not sampled) and its log lines carry the request's ids. Its failure is
-	 * its own steps' to log.
+	 * its own steps' to log. Shutdown waits for it.
 	 */
-	private static void detach(Mono<?> work, ContextView context) {
-		work.onErrorResume(ex -> Mono.empty()).contextWrite(Context.of(context)).subscribe();
+	private void detach(Mono<?> work, ContextView context) {
+		this.detached.counted(work).onErrorResume(ex -> Mono.empty()).contextWrite(Context.of(context)).subscribe();
 	}
 
 	/**
@@ -480,11 +480,10 @@ public final class OtpAdmission {
 	/**
 	 * Fails with {@code failure} at once and gives the tokens back behind it: the answer to a Redis failure must not
 	 * wait for refunds Redis may not answer either, and a refund that fails must not take the failure's place.
-	 * Shutdown waits for the refunds, as for the guard's work after an answer.
 	 */
 	private Mono<Void> failGivingBack(Admitting admitting, Throwable failure) {
 		return Mono.defer(() -> {
-			detach(this.detached.counted(giveBack(admitting.steps, admitting.taken)), admitting.context);
+			detach(giveBack(admitting.steps, admitting.taken), admitting.context);
 			return Mono.error(failure);
 		});
 	}
