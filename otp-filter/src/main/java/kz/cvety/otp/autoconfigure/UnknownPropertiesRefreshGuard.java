@@ -73,7 +73,9 @@ final class UnknownPropertiesRefreshGuard implements ApplicationListener<Environ
 
 	private void checkReadAtStartUp() {
 		Map<String, String> now = readAtStartUp(this.environment);
-		for (String name : union(this.atStartUp, now)) {
+		Set<String> names = new LinkedHashSet<>(this.atStartUp.keySet());
+		names.addAll(now.keySet());
+		for (String name : names) {
 			if (!Objects.equals(this.atStartUp.get(name), now.get(name))) {
 				throw new UnsafeConfigurationException(name, "is read only at start-up, and this refresh changes it",
 						"Put it back as it was to refresh the rest, and restart the gateway to change it.");
@@ -125,12 +127,6 @@ final class UnknownPropertiesRefreshGuard implements ApplicationListener<Environ
 				});
 		}
 		return values;
-	}
-
-	private static Set<String> union(Map<String, String> first, Map<String, String> second) {
-		Set<String> names = new LinkedHashSet<>(first.keySet());
-		names.addAll(second.keySet());
-		return names;
 	}
 
 }
