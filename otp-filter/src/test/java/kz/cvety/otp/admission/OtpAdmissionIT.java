@@ -87,8 +87,13 @@ class OtpAdmissionIT {
 	void freshKeys() {
 		this.keys = new OtpKeys(TestRedis.uniquePrefix(), new OtpHasher("admission-it-hash-secret-0123456789abcdef"));
 		this.store = new OtpStore(buckets.scriptRunner(), this.keys, guard, OtpStore.Scripts.fromResources());
-		BucketRateLimiter limiter = new BucketRateLimiter(buckets, new BlockedKeys(1000, Ticker.systemTicker()), guard);
-		this.admission = new OtpAdmission(limiter, this.keys, this.store, (decision, dryRun) -> this.decided.add(decision));
+		this.admission = admission(guard, this.store, (decision, dryRun) -> this.decided.add(decision));
+	}
+
+	/** An admission on this test's keys whose buckets go through {@code steps}. */
+	OtpAdmission admission(RedisGuard steps, OtpStore store, OtpAdmission.AdmissionListener listener) {
+		BucketRateLimiter limiter = new BucketRateLimiter(buckets, new BlockedKeys(1000, Ticker.systemTicker()), steps);
+		return new OtpAdmission(limiter, this.keys, store, listener);
 	}
 
 	@Test
@@ -119,14 +124,12 @@ class OtpAdmissionIT {
 		// Redis goes away between the range's refusal and the refund of the phone's token taken before it.
 		CircuitBreaker breaker = CircuitBreaker.ofDefaults("refund-fails-it");
 		RedisGuard failing = new RedisGuard(new CircuitRetryAfter(breaker, Clock.systemUTC()), TIMEOUT);
-		BucketRateLimiter limiter = new BucketRateLimiter(buckets, new BlockedKeys(1000, Ticker.systemTicker()), failing);
-		OtpAdmission refusing = new OtpAdmission(limiter, this.keys,
-				new OtpStore(buckets.scriptRunner(), this.keys, failing, OtpStore.Scripts.fromResources()),
-				(decision, dryRun) -> {
-					if (!decision.allowed()) {
-						breaker.transitionToForcedOpenState();
-					}
-				});
+		OtpStore store = new OtpStore(buckets.scriptRunner(), this.keys, failing, OtpStore.Scripts.fromResources());
+		OtpAdmission refusing = admission(failing, store, (decision, dryRun) -> {
+			if (!decision.allowed()) {
+				breaker.transitionToForcedOpenState();
+			}
+		});
 		OtpLimits policies = policies(properties -> properties.setSendPerPrefix(List.of(Limit.valueOf("1/1h"))));
 		StepVerifier.create(refusing.admitSend(policies, "+77015550001", client("203.0.113.1")))
 			.expectNextCount(1)
